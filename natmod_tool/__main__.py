@@ -1,0 +1,7 @@
+"""`python -m natmod_tool`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

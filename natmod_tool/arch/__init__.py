@@ -1,0 +1,73 @@
+"""Registry of the ten `--arch` names.
+
+Each family module (x86, arm, xtensa, riscv) exports `ARCHES`, a tuple of `ArchInfo`.
+"""
+
+from __future__ import annotations
+
+from ..errors import NatmodError
+from . import arm, riscv, x86, xtensa
+from .base import ArchInfo, Family
+
+__all__ = ["ArchInfo", "Family", "ARCHES", "get_arch", "arch_by_number", "parse_arch_flags"]
+
+ARCHES: dict[str, ArchInfo] = {a.name: a for mod in (x86, arm, xtensa, riscv) for a in mod.ARCHES}
+
+#: names of the arch-flag bits (spec 4: rv32imc only)
+ARCH_FLAG_BITS = {"zba": 1, "zcmp": 2}
+
+
+def get_arch(name: str) -> ArchInfo:
+    """Look up an arch by its `--arch` name, with an error that lists the valid names."""
+    try:
+        return ARCHES[name]
+    except KeyError:
+        raise NatmodError(f"unknown arch {name!r}: use one of {', '.join(ARCHES)}") from None
+
+
+def arch_by_number(number: int) -> ArchInfo | None:
+    """The arch whose .mpy header number is `number`, or None."""
+    for info in ARCHES.values():
+        if info.number == number:
+            return info
+    return None
+
+
+def parse_arch_flags(arch: ArchInfo, value: str | int | None) -> int:
+    """Turn an `--arch-flags` value into the header flags integer (spec 9).
+
+    Accepts what the reference accepts (`zba`, `zba,zcmp` in any case, `0x3`, `0b01`,
+    decimal digits), and rejects cleanly what made it crash: a single digit is read as
+    a decimal number here, an unknown or empty extension name is an error.
+    """
+    if value is None:
+        return 0
+    if not arch.supports_arch_flags:
+        raise NatmodError(f'--arch-flags: architecture "{arch.name}" does not support extra flags')
+    if isinstance(value, int):
+        flags = value
+    else:
+        text = value.strip()
+        if text and (text.isdigit() or (text.startswith("0") and len(text) > 2)):
+            base = 10
+            if len(text) > 1 and text[1] in "bB":
+                base = 2
+            elif len(text) > 1 and text[1] in "xX":
+                base = 16
+            try:
+                flags = int(text, base)
+            except ValueError:
+                raise NatmodError(f'--arch-flags: invalid number "{value}"') from None
+        else:
+            flags = 0
+            for part in text.split(","):
+                name = part.strip().lower()
+                if name not in ARCH_FLAG_BITS:
+                    known = ", ".join(ARCH_FLAG_BITS)
+                    raise NatmodError(
+                        f'--arch-flags: invalid architecture flags value "{name}" (known: {known})'
+                    )
+                flags |= ARCH_FLAG_BITS[name]
+    if flags < 0:
+        raise NatmodError(f"--arch-flags: negative value {flags}")
+    return flags

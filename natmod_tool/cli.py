@@ -1,0 +1,70 @@
+"""Command line: `python -m natmod_tool link|preprocess|merge|inspect ...`.
+
+Each subcommand lives in `natmod_tool/commands/<name>.py` and exposes
+`register(subparsers)`, which adds its parser and sets `run=<function(args) -> int>`.
+This module only dispatches and turns errors into one line and an exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+from .errors import LinkError, NatmodError
+
+COMMANDS = ("link", "preprocess", "merge", "inspect")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="natmod-tool",
+        description="Link, merge and inspect MicroPython native modules (.mpy).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"natmod_tool.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `natmod-tool` console script and of `python -m natmod_tool`."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    verbose = getattr(args, "verbose", 0) or 0
+    try:
+        return int(args.run(args) or 0)
+    except LinkError as exc:
+        if verbose:
+            traceback.print_exc()
+        print(f"LinkError: {exc}", file=sys.stderr)
+        return 1
+    except NatmodError as exc:
+        if verbose:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if verbose:
+            traceback.print_exc()
+        name = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {name}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in natmod-tool: still one line unless -v
+        if verbose:
+            traceback.print_exc()
+        print(
+            f"error: internal error ({type(exc).__name__}: {exc}); rerun with -v and report it",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
