@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..link.context import LinkContext, Reloc
+    from ..linker.context import LinkContext, Reloc
 
 
 @dataclass(frozen=True)
