@@ -26,8 +26,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    "link": ("natmod_tool.linker", "link"),
-    "LinkResult": ("natmod_tool.linker", "LinkResult"),
+    "link": ("natmod_tool.linker.driver", "link"),
+    "LinkResult": ("natmod_tool.linker.driver", "LinkResult"),
     "merge": ("natmod_tool.mpy.merge", "merge"),
     "read_mpy": ("natmod_tool.mpy.reader", "read_mpy"),
     "validate": ("natmod_tool.mpy.reader", "validate"),

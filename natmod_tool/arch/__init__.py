@@ -64,9 +64,7 @@ def parse_arch_flags(arch: ArchInfo, value: str | int | None) -> int:
                 name = part.strip().lower()
                 if name not in ARCH_FLAG_BITS:
                     known = ", ".join(ARCH_FLAG_BITS)
-                    raise NatmodError(
-                        f'--arch-flags: invalid architecture flags value "{name}" (known: {known})'
-                    )
+                    raise NatmodError(f'--arch-flags: invalid architecture flags value "{name}" (known: {known})')
                 flags |= ARCH_FLAG_BITS[name]
     if flags < 0:
         raise NatmodError(f"--arch-flags: negative value {flags}")

@@ -49,9 +49,26 @@ class Family:
     #: memset/memmove stub bytes and offset of the pointer word (spec 10.8); None: no stubs
     stub: ClassVar[tuple[bytes, int] | None] = None
 
+    #: relocation type names, for messages
+    names: ClassVar[dict[int, str]] = {}
+
+    def local_got_type(self, rtype: int) -> bool:
+        """Whether a GOT-creating type against a *local* symbol needs an entry.
+
+        True GOT accesses do (the reference crashes on them); the reference's side
+        effect types (x86 PC32, RISC-V data words) only create entries for globals.
+        """
+        return False
+
+    def collect_got(self, ctx: LinkContext) -> None:
+        """Create GOT entries before layout (spec 10.5.1); xtensa overrides this."""
+        from ..linker.got import collect_got
+
+        collect_got(ctx)
+
     def reloc_name(self, rtype: int) -> str:
         """Human name of a relocation type, for error messages."""
-        return f"type {rtype}"
+        return self.names.get(rtype, f"type {rtype}")
 
     def trampoline(self, target: int) -> bytes:
         """Encoding of a jump at text offset 0 to `target` (spec 10.7)."""

@@ -1,0 +1,1 @@
+"""The linker: ELF objects and archives to a native .mpy (entry point: `driver.link`)."""

@@ -1,0 +1,157 @@
+"""Static archives (`ar` format) read in memory, with a symbol index per archive.
+
+Members are never written to disk and their names are never used as paths: a
+member is addressed by its position in the archive.  The per-archive index is built
+from each member's own `.symtab` (like the reference; the archive's `/` index is
+skipped because hand-made archives often lack it).  Parsed archives are cached per
+process keyed by (path, size, mtime), so linking many modules against libgcc/libm in
+one SCons run parses each archive once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import LinkError
+from .elf import SHN_UNDEF, ElfObject, parse_object
+
+MAGIC = b"!<arch>\n"
+HEADER_SIZE = 60
+
+
+@dataclass
+class Member:
+    """One archive member: name (for messages only) and its bytes."""
+
+    position: int
+    name: str
+    data: bytes
+    _parsed: ElfObject | None = None
+    defines: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)  # symbol-table order
+    weak: set[str] = field(default_factory=set)
+
+    def parsed(self, archive_label: str) -> ElfObject:
+        """The member as an ELF object, parsed once."""
+        if self._parsed is None:
+            self._parsed = parse_object(f"{archive_label}:{self.name}", self.data)
+        return self._parsed
+
+
+@dataclass
+class Archive:
+    """A parsed archive: members in file order and `index[name] = member`."""
+
+    label: str
+    members: list[Member]
+    index: dict[str, Member]
+
+
+def read_members(label: str, data: bytes) -> list[Member]:
+    """Split an `ar` archive into members (GNU and BSD long names)."""
+    if data[:8] != MAGIC:
+        raise LinkError(f"{label}: not a static archive (no !<arch> header); pass .a files to -l")
+    members: list[Member] = []
+    long_names = b""
+    pos = 8
+    while pos < len(data):
+        if data[pos : pos + 1] == b"\n":  # tolerate padding newlines
+            pos += 1
+            continue
+        header = data[pos : pos + HEADER_SIZE]
+        if len(header) < HEADER_SIZE or header[58:60] != b"`\n":
+            raise LinkError(f"{label}: truncated or damaged archive member header at offset {pos}")
+        raw_name = header[:16].decode("latin-1").rstrip(" ")
+        try:
+            size = int(header[48:58].decode("ascii").strip() or "0")
+        except ValueError:
+            raise LinkError(f"{label}: damaged archive member size at offset {pos}") from None
+        start = pos + HEADER_SIZE
+        end = start + size
+        if size < 0 or end > len(data):
+            raise LinkError(f"{label}: archive member at offset {pos} runs past the end of the file")
+        body = data[start:end]
+        pos = end + (size & 1)
+        if raw_name == "/" or raw_name == "/SYM64/" or raw_name.startswith("__.SYMDEF"):
+            continue
+        if raw_name == "//":
+            long_names = body
+            continue
+        name = raw_name
+        if raw_name.startswith("#1/"):  # BSD: name stored at the start of the data
+            try:
+                n = int(raw_name[3:])
+            except ValueError:
+                raise LinkError(f"{label}: damaged BSD member name {raw_name!r}") from None
+            if n < 0 or n > len(body):
+                raise LinkError(f"{label}: damaged BSD member name {raw_name!r}")
+            name = body[:n].rstrip(b"\0").decode("latin-1")
+            body = body[n:]
+        elif raw_name.startswith("/") and raw_name[1:].isdigit():
+            offset = int(raw_name[1:])
+            if offset >= len(long_names):
+                raise LinkError(f"{label}: member long-name offset {offset} outside the name table")
+            tail = long_names[offset:]
+            stop = min(i for i in (tail.find(b"/\n"), tail.find(b"\n"), len(tail)) if i >= 0)
+            name = tail[:stop].rstrip(b"/").decode("latin-1")
+        elif raw_name.endswith("/"):
+            name = raw_name[:-1]
+        members.append(Member(position=len(members), name=_printable(name), data=body))
+    return members
+
+
+def _printable(name: str) -> str:
+    """Member names only appear in messages: keep them printable and short."""
+    clean = "".join(c if c.isprintable() else "?" for c in name)
+    return clean[:200] or "?"
+
+
+def build_index(label: str, members: list[Member]) -> dict[str, Member]:
+    """Index the members by the global symbols they define (the last definer wins)."""
+    index: dict[str, Member] = {}
+    for member in members:
+        if member.data[:4] != b"\x7fELF":
+            continue  # not an object (e.g. a text file in the archive): ignore like the reference
+        obj = member.parsed(label)
+        if obj.symbols is None:
+            continue
+        for sym in obj.symbols:
+            if sym.bind not in ("STB_GLOBAL", "STB_WEAK") or not sym.name:
+                continue
+            if sym.shndx != SHN_UNDEF:
+                member.defines.append(sym.name)
+                index[sym.name] = member
+            else:
+                member.needs.append(sym.name)
+            if sym.bind == "STB_WEAK":
+                member.weak.add(sym.name)
+    return index
+
+
+_CACHE: dict[tuple[str, int, int], Archive] = {}
+
+
+def load_archive(path: str | os.PathLike[str], label: str | None = None) -> Archive:
+    """Read and index an archive, reusing the parse from an earlier link in this process."""
+    p = Path(path)
+    label = label if label is not None else str(path)
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise LinkError(f"{label}: cannot read library ({exc.strerror}); check the -l path") from None
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    cached = _CACHE.get(key)
+    if cached is not None and cached.label == label:
+        return cached
+    data = p.read_bytes()
+    members = read_members(label, data)
+    archive = Archive(label=label, members=members, index=build_index(label, members))
+    _CACHE[key] = archive
+    return archive
+
+
+def clear_cache() -> None:
+    """Forget parsed archives (tests, long-running processes)."""
+    _CACHE.clear()

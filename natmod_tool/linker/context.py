@@ -1,0 +1,248 @@
+"""The mutable state of one link: sections, symbols, GOT, images and relocation records.
+
+Everything here is per link (nothing global), so the SCons layer can run many links
+in one process.  Parsed ELF data stays immutable in `elf.py`; this module wraps it in
+objects that carry the link-time facts (bound section, resolution, address).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from ..errors import LinkError
+from .elf import ElfReloc, ElfSymbol
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..arch.base import ArchInfo
+
+# Destination codes of the relocation stream (spec 5.1).
+DEST_TEXT, DEST_RODATA, DEST_BSS = 0, 1, 2
+DEST_QSTR_TABLE, DEST_OBJ_TABLE, DEST_FUN_TABLE = 6, 7, 8
+DEST_SLOT0 = 9
+
+IMAGE_DEST = {"text": DEST_TEXT, "rodata": DEST_RODATA, "bss": DEST_BSS}
+
+# Pseudo sections that stand for firmware objects (spec 10.4).
+EXT_FUN_TABLE = ".external"
+EXT_QSTR_TABLE = ".external.qstr_table"
+EXT_OBJ_TABLE = ".external.obj_table"
+EXT_TYPE_SLOT = ".external.mp_fun_table"
+PSEUDO_DEST = {
+    EXT_FUN_TABLE: DEST_FUN_TABLE,
+    EXT_QSTR_TABLE: DEST_QSTR_TABLE,
+    EXT_OBJ_TABLE: DEST_OBJ_TABLE,
+}
+
+#: Firmware objects reachable by symbol name, in `mp_fun_table` order from slot 73 (spec 8.1).
+TYPE_SLOTS = {
+    name: 73 + i
+    for i, name in enumerate(
+        (
+            "mp_type_type",
+            "mp_type_str",
+            "mp_type_list",
+            "mp_type_dict",
+            "mp_type_fun_builtin_0",
+            "mp_type_fun_builtin_1",
+            "mp_type_fun_builtin_2",
+            "mp_type_fun_builtin_3",
+            "mp_type_fun_builtin_var",
+            "mp_type_Exception",
+            "mp_stream_read_obj",
+            "mp_stream_readinto_obj",
+            "mp_stream_unbuffered_readline_obj",
+            "mp_stream_write_obj",
+        )
+    )
+}
+SLOT_MEMSET, SLOT_MEMMOVE = 50, 51
+
+
+@dataclass(eq=False)
+class Section:
+    """An output-bound section: an object's input section, a stub, the GOT/LIT or a pseudo section."""
+
+    name: str
+    data: bytearray
+    align: int
+    label: str  # file label for messages
+    relocs: list[Reloc] = field(default_factory=list)
+    reloc_source: str = "unknown"
+    addr: int = 0
+    image: str = "text"  # text, rodata or bss; decided at layout
+    pseudo: bool = False  # stands for a firmware object, never laid out
+    stub_slot: int | None = None  # memset/memmove stub: fun-table slot of its pointer word
+    stub_pointer: int = 0  # offset of the stub's pointer word
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass(eq=False)
+class Symbol:
+    """A symbol-table entry of one loaded object, with its link-time binding."""
+
+    elf: ElfSymbol
+    label: str
+    section: Section | None = None
+    resolved: Symbol | None = None  # for undefined symbols: the definition they resolve to
+    slot: int | None = None  # for firmware type objects: their fun-table slot
+    fixed: int | None = None  # fixed address (externs) or 0 for an unresolved weak symbol
+
+    @property
+    def name(self) -> str:
+        return self.elf.name
+
+    @property
+    def value(self) -> int:
+        return self.elf.value
+
+    @property
+    def bind(self) -> str:
+        return self.elf.bind
+
+    @property
+    def type(self) -> str:
+        return self.elf.type
+
+    def target(self) -> Symbol:
+        """The symbol that actually provides the address (spec's S*)."""
+        return self.resolved if self.resolved is not None else self
+
+    def display(self) -> str:
+        """Name for messages: the section name for section symbols."""
+        if self.type == "STT_SECTION" and self.section is not None:
+            return self.section.name
+        return self.name or f"<symbol {self.elf.index}>"
+
+
+@dataclass(eq=False)
+class Reloc:
+    """A relocation bound to its symbol and containing section."""
+
+    elf: ElfReloc
+    sym: Symbol
+    section: Section
+
+    @property
+    def type(self) -> int:
+        return self.elf.type
+
+    @property
+    def offset(self) -> int:
+        return self.elf.offset
+
+    @property
+    def addend(self) -> int:
+        return self.elf.addend
+
+
+@dataclass(eq=False)
+class GotEntry:
+    """One GOT word: named (spec 10.5), filled after layout."""
+
+    name: str
+    symbol: Symbol
+    initial: int = 0  # xtensa: the literal's stored word
+    addend: int = 0  # xtensa: `symbol+addend` literals keep their addend here
+    section_name: str = ""
+    value: int = 0
+    offset: int = 0
+    dest: int | None = None
+
+
+@dataclass
+class LinkContext:
+    """All state of one link."""
+
+    arch: ArchInfo
+    log: Callable[[int, str], None]
+    sections: list[Section] = field(default_factory=list)
+    literals: list[Section] = field(default_factory=list)
+    definitions: dict[str, Symbol] = field(default_factory=dict)
+    unresolved: list[Symbol] = field(default_factory=list)
+    externs: dict[str, int] = field(default_factory=dict)
+    got: dict[str, GotEntry] = field(default_factory=dict)
+    got_order: list[GotEntry] = field(default_factory=list)
+    lit_values: dict[int, int] = field(default_factory=dict)  # value -> LIT offset
+    literal_keys: dict[tuple[int, int], GotEntry | int] = field(default_factory=dict)
+    got_section: Section | None = None
+    lit_section: Section | None = None
+    text: bytearray = field(default_factory=bytearray)
+    rodata: bytearray = field(default_factory=bytearray)
+    bss_size: int = 0
+    records: list[tuple[int, int, int]] = field(default_factory=list)  # (base, byte pos, dest)
+    warnings: list[str] = field(default_factory=list)
+    riscv_hi: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    @property
+    def word(self) -> int:
+        return self.arch.word_size
+
+    # -- images -----------------------------------------------------------------
+    def image_of(self, section: Section) -> bytearray:
+        """The buffer holding `section`'s bytes (bss has none)."""
+        if section.image == "rodata":
+            return self.rodata
+        if section.image == "text":
+            return self.text
+        raise LinkError(f"{section.label}: {section.name}: relocation inside BSS")
+
+    def read(self, section: Section, pos: int, size: int) -> int:
+        buf = self.image_of(section)
+        self._check_bounds(section, pos, size, buf)
+        return int.from_bytes(buf[pos : pos + size], "little")
+
+    def write(self, section: Section, pos: int, size: int, value: int) -> None:
+        buf = self.image_of(section)
+        self._check_bounds(section, pos, size, buf)
+        buf[pos : pos + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+
+    def _check_bounds(self, section: Section, pos: int, size: int, buf: bytearray) -> None:
+        if pos < section.addr or pos + size > section.addr + section.size or pos + size > len(buf):
+            raise LinkError(
+                f"{section.label}: relocation at offset {pos - section.addr:#x} lies outside "
+                f"section {section.name} (size {section.size:#x}); the object is damaged"
+            )
+
+    def le32_add(self, section: Section, pos: int, value: int) -> None:
+        """The "le32 add V" patch of spec 11.1."""
+        self.write(section, pos, 4, self.read(section, pos, 4) + value)
+
+    def record(self, section: Section, pos: int, dest: int) -> None:
+        """Add a run-time relocation (base image, byte position, destination)."""
+        self.records.append((1 if section.image == "rodata" else 0, pos, dest))
+
+    def got_entry(self, reloc: Reloc) -> GotEntry:
+        """The GOT entry that a GOT-type relocation refers to."""
+        sym = reloc.sym.target()
+        entry = self.got.get(got_key(reloc.sym))
+        if entry is None:
+            entry = self.got.get(got_key(sym))
+        if entry is None:
+            raise LinkError(f"{reloc.section.label}: no GOT entry for {sym.display()}")
+        return entry
+
+    def got_address(self) -> int:
+        assert self.got_section is not None
+        return self.got_section.addr
+
+
+def got_key(sym: Symbol) -> str:
+    """GOT entries of global symbols are keyed by name; locals get a file-qualified key."""
+    if sym.bind in ("STB_GLOBAL", "STB_WEAK"):
+        return sym.name
+    return f"{sym.label}:{sym.display()}#{sym.elf.index}"
+
+
+def signed(value: int, bits: int) -> int:
+    """Interpret the low `bits` of `value` as two's complement."""
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def pack_word(value: int, size: int) -> bytes:
+    return struct.pack("<Q" if size == 8 else "<I", value & ((1 << (8 * size)) - 1))

@@ -1,0 +1,88 @@
+"""Section placement and the entry trampoline (spec 10.6, 10.7).
+
+Execution starts at text offset 0.  The reference computes the trampoline from
+`mpy_init`'s offset inside its own section before layout, which is right only when
+that section is laid out first.  We lay out first and jump to `mpy_init`'s final
+address, trying gaps of one, two, ... alignments until the jump fits: identical bytes
+whenever the reference is right, a working module when it is not.
+"""
+
+from __future__ import annotations
+
+from .context import LinkContext, Section, Symbol
+
+
+def _align(value: int, alignment: int) -> int:
+    alignment = max(alignment, 1)
+    return (value + alignment - 1) // alignment * alignment
+
+
+def image_for(ctx: LinkContext, section: Section) -> str:
+    """Which image holds a section (spec 10.6)."""
+    if not ctx.arch.rodata_in_text and section.name.startswith((".rodata", ".data.rel.ro")):
+        return "rodata"
+    if section.name.startswith(".bss"):
+        return "bss"
+    return "text"
+
+
+def place(ctx: LinkContext, gap: int) -> None:
+    """Assign addresses with a trampoline of `gap` bytes at the start of text (no bytes yet)."""
+    sizes = {"text": gap, "rodata": 0, "bss": 0}
+    for section in ctx.sections:
+        image = image_for(ctx, section)
+        section.image = image
+        section.addr = _align(sizes[image], section.align)
+        sizes[image] = section.addr + section.size
+
+
+def build_images(ctx: LinkContext, trampoline: bytes) -> None:
+    """Fill the text and rodata images and the bss size from the placed sections."""
+    ctx.text = bytearray(trampoline)
+    ctx.rodata = bytearray()
+    bss = 0
+    for section in ctx.sections:
+        if section.image == "bss":
+            bss = section.addr + section.size
+            continue
+        buf = ctx.text if section.image == "text" else ctx.rodata
+        buf.extend(bytes(section.addr - len(buf)))
+        buf.extend(section.data)
+    ctx.bss_size = bss
+
+
+def entry_alignment_warning(ctx: LinkContext, entry: Symbol) -> None:
+    align = entry.section.align if entry.section else 0
+    if align not in ctx.arch.text_alignments:
+        message = (
+            f"A .text section with an alignment of {align} bytes for {ctx.arch.elf_machine} "
+            "is not tested and may not work"
+        )
+        ctx.warnings.append(message)
+        ctx.log(1, message)
+
+
+def layout_with_trampoline(ctx: LinkContext, entry: Symbol) -> None:
+    """Lay out all sections and write the jump to `mpy_init` at text offset 0."""
+    section = entry.section
+    assert section is not None
+    step = max(section.align, 1)
+    place(ctx, 0)
+    if section.image == "text" and section.addr + entry.value == 0:
+        ctx.log(2, "mpy_init is the first symbol in the .text segment, do not emit trampoline")
+        build_images(ctx, b"")
+        return
+    family = ctx.arch.family
+    gap = step
+    while True:  # every encoding is at most 8 bytes, so this ends
+        place(ctx, gap)
+        target = section.addr + entry.value
+        ctx.log(
+            2,
+            f"Generating trampoline jumping to mpy_init at address {target:08x} to fit in {gap} byte(s)",
+        )
+        code = family.trampoline(target)
+        if len(code) <= gap:
+            build_images(ctx, code + bytes(gap - len(code)))
+            return
+        gap += step

@@ -1,0 +1,98 @@
+"""Loading objects into a link: keep the sections a natmod can carry, bind symbols (spec 10.1)."""
+
+from __future__ import annotations
+
+from ..errors import LinkError
+from .context import LinkContext, Reloc, Section, Symbol
+from .elf import SHN_UNDEF, ElfObject
+
+#: input sections the native format can carry; `.literal` only feeds the xtensa GOT/LIT
+KEPT_PREFIXES = (".literal", ".text", ".rodata", ".data.rel.ro", ".bss")
+
+
+def check_machine(ctx: LinkContext, obj: ElfObject) -> None:
+    """Refuse objects of another machine, class or byte order, naming the file."""
+    arch = ctx.arch
+    if obj.machine != arch.elf_machine:
+        raise LinkError(
+            f"{obj.label}: incompatible arch: object is {obj.machine}, --arch {arch.name} "
+            f"needs {arch.elf_machine}; compile it for {arch.name}"
+        )
+    if obj.elf_class != arch.elf_class:
+        raise LinkError(
+            f"{obj.label}: incompatible arch: {obj.elf_class}-bit ELF, --arch {arch.name} "
+            f"needs {arch.elf_class}-bit objects"
+        )
+    if not obj.little_endian:
+        raise LinkError(f"{obj.label}: big-endian object; every natmod arch is little-endian")
+    if obj.elf_type != "ET_REL":
+        raise LinkError(f"{obj.label}: not a relocatable object ({obj.elf_type}); give the .o files (gcc -c)")
+
+
+def load_object(ctx: LinkContext, obj: ElfObject) -> None:
+    """Add one object's sections and symbols to the link."""
+    check_machine(ctx, obj)
+    if obj.symbols is None:
+        raise LinkError(f"{obj.label}: no symbol table (.symtab); do not strip objects before linking")
+    kept: dict[int, Section] = {}
+    for sec in obj.sections:
+        if sec.type in ("SHT_PROGBITS", "SHT_NOBITS"):
+            if sec.size == 0:
+                continue
+            if sec.name.startswith(KEPT_PREFIXES):
+                if sec.addr != 0:
+                    raise LinkError(f"{obj.label}: section {sec.name} has a load address; give .o files")
+                data = bytearray(sec.data) if sec.type == "SHT_PROGBITS" else bytearray(sec.size)
+                if sec.type == "SHT_NOBITS" and sec.size > (1 << 28):
+                    raise LinkError(f"{obj.label}: section {sec.name} is implausibly large ({sec.size})")
+                section = Section(name=sec.name, data=data, align=sec.align, label=obj.label)
+                kept[sec.index] = section
+                if sec.name.startswith(".literal"):
+                    ctx.literals.append(section)
+                else:
+                    ctx.sections.append(section)
+            elif sec.name.startswith(".data"):
+                raise LinkError(
+                    f"{obj.label}: {sec.name} non-empty: natmods cannot have initialised writable "
+                    "data; make it const, or zero-initialised"
+                )
+            elif sec.name.startswith((".tdata", ".tbss")):
+                raise LinkError(f"{obj.label}: {sec.name}: thread-local storage is not supported in natmods")
+        elif sec.type in ("SHT_REL", "SHT_RELA") and sec.info in kept:
+            if sec.reloc_error:
+                raise LinkError(f"{obj.label}: {sec.name}: {sec.reloc_error}")
+            kept[sec.info].reloc_source = sec.name
+    symbols = [Symbol(elf=s, label=obj.label) for s in obj.symbols]
+    for sec in obj.sections:
+        if sec.type in ("SHT_REL", "SHT_RELA") and sec.info in kept and sec.index > sec.info:
+            target = kept[sec.info]
+            for r in sec.relocs:
+                if r.sym >= len(symbols):
+                    raise LinkError(
+                        f"{obj.label}: {sec.name}: relocation at {r.offset:#x} names symbol "
+                        f"index {r.sym}, outside the symbol table; the object is damaged"
+                    )
+                target.relocs.append(Reloc(elf=r, sym=symbols[r.sym], section=target))
+    duplicates: list[str] = []
+    for sym in symbols:
+        shndx = sym.elf.shndx
+        if isinstance(shndx, int) and shndx in kept:
+            sym.section = kept[shndx]
+            if sym.bind in ("STB_GLOBAL", "STB_WEAK") and sym.name:
+                previous = ctx.definitions.get(sym.name)
+                if previous is not None and not sym.name.startswith("__x86.get_pc_thunk."):
+                    duplicates.append(
+                        f"duplicate symbol: {sym.name} (defined in {previous.label} and {sym.label}; "
+                        "make one of them static or rename it)"
+                    )
+                ctx.definitions[sym.name] = sym
+        elif shndx == SHN_UNDEF and sym.bind in ("STB_GLOBAL", "STB_WEAK") and sym.name:
+            ctx.unresolved.append(sym)
+        elif shndx == "SHN_COMMON":
+            raise LinkError(
+                f"{obj.label}: {sym.name} is a COMMON symbol; compile with -fno-common (the natmod flags include it)"
+            )
+        elif sym.type == "STT_TLS" and sym.bind != "STB_LOCAL":
+            raise LinkError(f"{obj.label}: {sym.name}: thread-local storage is not supported in natmods")
+    if duplicates:
+        raise LinkError("; ".join(duplicates))

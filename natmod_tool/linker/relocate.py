@@ -1,0 +1,130 @@
+"""Applying relocations: the driver and the arch-neutral computations (spec 11).
+
+Arch modules decide what a relocation type means and how to pack a value into an
+instruction; this module walks the sections, computes symbol addresses (S), GOT
+addresses and data words, and checks what the native format cannot express (a
+PC-relative reference into BSS or into a separately loaded rodata image, or to a
+firmware object that only exists at run time).
+"""
+
+from __future__ import annotations
+
+from ..errors import LinkError
+from .context import DEST_SLOT0, EXT_TYPE_SLOT, IMAGE_DEST, PSEUDO_DEST, LinkContext, Reloc, Section
+
+
+def apply_all(ctx: LinkContext) -> None:
+    """Walk the final section list and apply every relocation (spec 11.1)."""
+    family = ctx.arch.family
+    for section in ctx.sections:
+        if section.stub_slot is not None:
+            ctx.log(3, f"{section.label}: {section.name} relocations via unknown:")
+            ctx.record(section, section.addr + section.stub_pointer, DEST_SLOT0 + section.stub_slot)
+            continue
+        if not section.relocs:
+            continue
+        ctx.log(3, f"{section.label}: {section.name} relocations via {section.reloc_source}:")
+        if section.name.startswith((".text", ".rodata")):
+            for reloc in section.relocs:
+                family.apply_code(ctx, reloc)
+        elif section.name.startswith(".data.rel.ro"):
+            for reloc in section.relocs:
+                if reloc.type not in family.data_types:
+                    raise unsupported(ctx, reloc)
+                apply_data(ctx, reloc)
+        else:
+            raise LinkError(f"{section.label}: {section.name}: relocations in this section are not supported")
+
+
+def place_of(reloc: Reloc) -> int:
+    """P: the image position of the patched bytes."""
+    return reloc.section.addr + reloc.offset
+
+
+def unsupported(ctx: LinkContext, reloc: Reloc) -> LinkError:
+    """The error for a relocation type the native format cannot express."""
+    family = ctx.arch.family
+    return LinkError(
+        f"{reloc.section.label}: unsupported relocation {family.reloc_name(reloc.type)} against "
+        f"{reloc.sym.target().display()} in {reloc.section.name}; compile with the natmod flags "
+        "(-fpic, no -mlong-calls / -mcmodel changes)"
+    )
+
+
+def direct_address(ctx: LinkContext, reloc: Reloc) -> int:
+    """S for a direct (PC-relative) reference, with the checks of spec 11.2 (a)."""
+    sym = reloc.sym.target()
+    target = sym.section
+    if target is None:
+        if sym.fixed is not None and sym.name in ctx.externs:
+            raise LinkError(
+                f"{reloc.section.label}: direct reference to fixed-address symbol {sym.name} from "
+                f"{reloc.section.name}; PC-relative code cannot reach a fixed address: "
+                "call it through a function pointer variable"
+            )
+        if sym.fixed is not None:
+            raise LinkError(
+                f"{reloc.section.label}: direct reference to undefined weak symbol {sym.name}; "
+                "define it or test its address through a pointer"
+            )
+        raise LinkError(f"{reloc.section.label}: {sym.display()} is not defined in any loaded section")
+    if target.image == "rodata":
+        raise LinkError(
+            f"{sym.label}: fixed relocation to rodata with rodata referenced via GOT "
+            f"({sym.display()} from {reloc.section.name})"
+        )
+    if target.image == "bss" and not target.pseudo:
+        raise LinkError(
+            f"{sym.label}: fixed relocation to bss (bss variables can't be static): "
+            f"{sym.display()}; make the variable non-static"
+        )
+    if target.pseudo:
+        raise LinkError(
+            f"{sym.label}: fixed relocation to external symbol: {sym.name}; "
+            "compile with -fpic so firmware objects are reached through the GOT"
+        )
+    return target.addr + sym.value
+
+
+def got_slot_address(ctx: LinkContext, reloc: Reloc) -> int:
+    """Image address of the GOT word for the relocation's symbol."""
+    return ctx.got_address() + ctx.got_entry(reloc).offset
+
+
+def apply_data(ctx: LinkContext, reloc: Reloc, section: Section | None = None) -> None:
+    """A word holding an address (spec 11.4): patch it and add a run-time relocation."""
+    section = section or reloc.section
+    word = ctx.word
+    pos = place_of(reloc)
+    if pos % word:
+        raise LinkError(
+            f"{section.label}: {section.name}+{reloc.offset:#x}: address word is not "
+            f"{word}-byte aligned; the loader can only relocate aligned words"
+        )
+    sym = reloc.sym.target()
+    target = sym.section
+    name = sym.display()
+    stored = ctx.read(section, pos, word)
+    if stored >> (8 * word - 1):
+        stored -= 1 << (8 * word)
+    if target is None:
+        if sym.fixed is None:
+            raise LinkError(f"{reloc.section.label}: {name} is not defined in any loaded section")
+        ctx.write(section, pos, word, stored + sym.fixed + reloc.addend)  # absolute: no relocation
+        ctx.log(3, f"  {pos:08x} -> {name} {sym.fixed + reloc.addend:08x}")
+        return
+    if target.pseudo:
+        if target.name == EXT_TYPE_SLOT:
+            if reloc.addend or sym.value:
+                raise LinkError(f"{reloc.section.label}: {name}+{reloc.addend}: firmware objects cannot be offset")
+            ctx.log(3, f"  {pos:08x} -> {name} {0:08x}")
+            ctx.record(section, pos, DEST_SLOT0 + (sym.slot or 0))
+            return
+        ctx.write(section, pos, word, stored + reloc.addend)
+        ctx.log(3, f"  {pos:08x} -> {name} {reloc.addend:08x}")
+        ctx.record(section, pos, PSEUDO_DEST[target.name])
+        return
+    addr = target.addr + sym.value + reloc.addend
+    ctx.log(3, f"  {pos:08x} -> {name} {addr:08x}")
+    ctx.write(section, pos, word, stored + addr)
+    ctx.record(section, pos, IMAGE_DEST[target.image])

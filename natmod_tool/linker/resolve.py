@@ -1,0 +1,130 @@
+"""Symbol resolution: archives, firmware objects, fixed addresses and mem* stubs (spec 10.2, 10.4, 10.8).
+
+Archive members are pulled in a fixed, documented order (the reference's order
+depends on Python's string hashing): the work list starts with the undefined global
+names of the command-line objects in order of first appearance, and each pulled
+member appends the names it needs in its symbol-table order; the list is processed
+first-in first-out.  Archives are searched in `-l` order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from ..errors import LinkError
+from .archive import Archive, Member
+from .context import (
+    EXT_FUN_TABLE,
+    EXT_OBJ_TABLE,
+    EXT_QSTR_TABLE,
+    EXT_TYPE_SLOT,
+    SLOT_MEMMOVE,
+    SLOT_MEMSET,
+    TYPE_SLOTS,
+    LinkContext,
+    Section,
+)
+
+MEM_FUNCTIONS = {"memset": "memset", "memcpy": "memmove", "memmove": "memmove"}
+
+
+def pull_members(ctx: LinkContext, archives: list[Archive]) -> list[tuple[Archive, Member]]:
+    """Choose the archive members that provide undefined names, transitively."""
+    work: deque[str] = deque(dict.fromkeys(s.name for s in ctx.unresolved if s.bind == "STB_GLOBAL"))
+    provided: dict[str, tuple[Archive, Member]] = {}
+    pulled: list[tuple[Archive, Member]] = []
+    pulled_ids: set[int] = set()
+    while work:
+        name = work.popleft()
+        if name in provided:
+            continue
+        found = next(((a, a.index[name]) for a in archives if name in a.index), None)
+        if found is None:
+            continue
+        archive, member = found
+        if id(member) in pulled_ids:
+            continue
+        pulled_ids.add(id(member))
+        pulled.append((archive, member))
+        for defined in member.defines:
+            if defined in provided and not defined.startswith("__x86.get_pc_thunk."):
+                if defined in member.weak:
+                    continue
+                other_archive, other = provided[defined]
+                if defined not in other.weak:
+                    raise LinkError(
+                        f"duplicate symbol: {defined} (defined in {other_archive.label}:{other.name} "
+                        f"and {archive.label}:{member.name})"
+                    )
+            provided[defined] = (archive, member)
+        for needed in member.needs:
+            if needed in member.weak:
+                continue
+            if needed not in provided:
+                work.append(needed)
+    return pulled
+
+
+def _pseudo(name: str) -> Section:
+    return Section(name=name, data=bytearray(), align=1, label="<firmware>", pseudo=True)
+
+
+def resolve_symbols(ctx: LinkContext) -> None:
+    """Bind every undefined symbol (spec 10.4); report all failures at once."""
+    pseudo = {n: _pseudo(n) for n in (EXT_FUN_TABLE, EXT_QSTR_TABLE, EXT_OBJ_TABLE, EXT_TYPE_SLOT)}
+    errors: list[str] = []
+    for sym in ctx.unresolved:
+        name = sym.name
+        if name == "_GLOBAL_OFFSET_TABLE_":
+            continue
+        if name == "mp_fun_table":
+            sym.section = pseudo[EXT_FUN_TABLE]
+        elif name == "mp_native_qstr_table":
+            sym.section = pseudo[EXT_QSTR_TABLE]
+        elif name == "mp_native_obj_table":
+            sym.section = pseudo[EXT_OBJ_TABLE]
+        elif name in ctx.definitions:
+            sym.resolved = ctx.definitions[name]
+        elif name in ctx.externs:
+            sym.fixed = ctx.externs[name]
+        elif name in TYPE_SLOTS:
+            sym.section = pseudo[EXT_TYPE_SLOT]
+            sym.slot = TYPE_SLOTS[name]
+        elif name in MEM_FUNCTIONS:
+            sym.section = _mem_stub(ctx, MEM_FUNCTIONS[name])
+        elif sym.bind == "STB_WEAK":
+            sym.fixed = 0  # an unresolved weak reference is a null address
+        else:
+            errors.append(f"{sym.label}: undefined symbol: {name}")
+    for name, address in ctx.externs.items():
+        if name in ctx.definitions:
+            ctx.log(
+                1,
+                f"Symbol {name} is a fixed-address symbol at {address:08x} and is also provided from an object file",
+            )
+    if errors:
+        unique = list(dict.fromkeys(errors))
+        hint = "define them, add the library that has them with -l, or list them in --externs"
+        raise LinkError(f"{'; '.join(unique)} ({hint})")
+
+
+def _mem_stub(ctx: LinkContext, canonical: str) -> Section | None:
+    """The shared stub that jumps through fun-table slot 50/51; inserted at position 1."""
+    name = f".internal.{canonical}"
+    for section in ctx.sections:
+        if section.name == name:
+            return section
+    stub = ctx.arch.family.stub
+    if stub is None:
+        return None  # xtensa: these functions are only reached through the GOT
+    code, pointer = stub
+    section = Section(
+        name=name,
+        data=bytearray(code),
+        align=ctx.word,
+        label="<internal>",
+        stub_slot=SLOT_MEMSET if canonical == "memset" else SLOT_MEMMOVE,
+        stub_pointer=pointer,
+    )
+    ctx.sections.insert(1, section)
+    return section
