@@ -1,0 +1,7 @@
+# Python half of the mixed module: uses the C function defined by the native part.
+def slow_sum(n):
+    return sum(range(n))
+
+
+def check(n):
+    return fast_sum(n) == slow_sum(n)
