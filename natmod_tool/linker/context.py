@@ -75,6 +75,13 @@ class Section:
     pseudo: bool = False  # stands for a firmware object, never laid out
     stub_slot: int | None = None  # memset/memmove stub: fun-table slot of its pointer word
     stub_pointer: int = 0  # offset of the stub's pointer word
+    named: list[Symbol] = field(default_factory=list)  # object/function symbols, for messages
+
+    def names_at(self, offset: int | None = None) -> str:
+        """Name the variable(s) at `offset` (or all of them) for an error message."""
+        hits = [s.name for s in self.named if offset is None or s.value <= offset < s.value + max(s.elf.size, 1)]
+        hits = hits or [s.name for s in self.named]
+        return ", ".join(hits[:3]) + (", ..." if len(hits) > 3 else "") if hits else self.name
 
     @property
     def size(self) -> int:
@@ -181,6 +188,20 @@ class LinkContext:
     @property
     def word(self) -> int:
         return self.arch.word_size
+
+    def warn(self, message: str) -> None:
+        """A problem that does not stop the link (printed at level 1, kept in the result)."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+            self.log(1, f"warning: {message}")
+
+    def warn_static_bss(self, reloc: Reloc, sym: Symbol) -> None:
+        """The reference links this into wrong code; we keep its bytes but say so."""
+        name = sym.name if sym.type in ("STT_OBJECT", "STT_FUNC") else sym.section.names_at() if sym.section else "?"
+        self.warn(
+            f"{reloc.section.label}: {name} is static BSS reached PC-relatively from "
+            f"{reloc.section.name}: the module will read and write the wrong memory; make the variable non-static"
+        )
 
     # -- images -----------------------------------------------------------------
     def image_of(self, section: Section) -> bytearray:

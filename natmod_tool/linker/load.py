@@ -78,6 +78,8 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
         shndx = sym.elf.shndx
         if isinstance(shndx, int) and shndx in kept:
             sym.section = kept[shndx]
+            if sym.type in ("STT_OBJECT", "STT_FUNC") and sym.name:
+                sym.section.named.append(sym)
             if sym.bind in ("STB_GLOBAL", "STB_WEAK") and sym.name:
                 previous = ctx.definitions.get(sym.name)
                 if previous is not None and not sym.name.startswith("__x86.get_pc_thunk."):
