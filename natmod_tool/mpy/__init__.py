@@ -1,6 +1,7 @@
 """The `.mpy` container: primitive encodings, writer, reader/validator and merge.
 
-Submodules import nothing heavy (no pyelftools), so `inspect` and `merge` start fast.
+Separate from the linker: merging and inspecting work on `.mpy` bytes only, and the
+linker uses `writer` to serialise what it built.
 """
 
 from __future__ import annotations
