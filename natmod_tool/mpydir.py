@@ -178,8 +178,7 @@ def _fetch_default_tree(target: Path) -> Path:
         return validate_tree(target, "the natmod-tool cache")
     except OSError as exc:
         raise QstrError(
-            f"cannot install the default MicroPython tree into {target} "
-            f"({exc.strerror or exc}): {_HOW_TO_FIX}"
+            f"cannot install the default MicroPython tree into {target} ({exc.strerror or exc}): {_HOW_TO_FIX}"
         ) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -224,17 +223,13 @@ def download_sdist(dest: Path) -> Path:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise QstrError(
-            f"downloading {spec} with pip took more than {DOWNLOAD_TIMEOUT} s: {_HOW_TO_FIX}"
-        ) from None
+        raise QstrError(f"downloading {spec} with pip took more than {DOWNLOAD_TIMEOUT} s: {_HOW_TO_FIX}") from None
     archives = sorted(p for p in dest.iterdir() if p.name.endswith((".tar.gz", ".zip")))
     if result.returncode != 0 or not archives:
         lines = [ln.strip() for ln in (result.stderr + result.stdout).splitlines() if ln.strip()]
         errors = [ln for ln in lines if ln.lower().startswith("error")]
         reason = (errors or lines or [f"exit status {result.returncode}"])[-1]
-        raise QstrError(
-            f"could not download {spec} with pip ({reason}); check network access to PyPI or {_HOW_TO_FIX}"
-        )
+        raise QstrError(f"could not download {spec} with pip ({reason}); check network access to PyPI or {_HOW_TO_FIX}")
     return archives[0]
 
 
@@ -302,9 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     )
     parser.add_argument("path", nargs="?", help="a MicroPython tree to validate")
-    parser.add_argument(
-        "--default", action="store_true", help=f"ignore PATH and ${ENV_VAR}: use the default tree"
-    )
+    parser.add_argument("--default", action="store_true", help=f"ignore PATH and ${ENV_VAR}: use the default tree")
     parser.add_argument("--no-fetch", action="store_true", help="fail instead of downloading")
     args = parser.parse_args(argv)
     try:

@@ -67,9 +67,7 @@ class StaticQstrs:
     identifiers: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
-    def from_list(
-        cls, names: Iterable[str], escape: Callable[[str], str], source: Path | None = None
-    ) -> StaticQstrs:
+    def from_list(cls, names: Iterable[str], escape: Callable[[str], str], source: Path | None = None) -> StaticQstrs:
         """Build and check: every escaped name must be a valid C identifier tail."""
         names = list(names)
         identifiers = []
@@ -78,8 +76,7 @@ class StaticQstrs:
             if not isinstance(escaped, str) or not _IDENT_RE.fullmatch(escaped):
                 where = f"{source}: " if source else ""
                 raise QstrError(
-                    f"{where}qstr_escape({name!r}) gave {escaped!r}, not a C identifier: "
-                    "is this a MicroPython tree?"
+                    f"{where}qstr_escape({name!r}) gave {escaped!r}, not a C identifier: is this a MicroPython tree?"
                 )
             identifiers.append(PREFIX + escaped)
         ids: dict[str, int] = {}
@@ -124,8 +121,7 @@ def _load_static_qstrs(path: str, _mtime_ns: int, _size: int) -> StaticQstrs:
         exec(code, module.__dict__)
     except Exception as exc:  # whatever that file does, report it as one line
         raise QstrError(
-            f"{path}: cannot load it ({type(exc).__name__}: {exc}): "
-            "set MPY_DIR (or --mpy-dir) to a MicroPython tree"
+            f"{path}: cannot load it ({type(exc).__name__}: {exc}): set MPY_DIR (or --mpy-dir) to a MicroPython tree"
         ) from None
     names = getattr(module, "static_qstr_list", None)
     escape = getattr(module, "qstr_escape", None)
@@ -227,8 +223,7 @@ def read_native_qstrs(path_or_text: PathLike) -> list[str]:
             text = handle.read()
     except OSError as exc:
         raise QstrError(
-            f"{name}: cannot read qstr config header ({exc.strerror or exc}); "
-            "make it with `natmod-tool preprocess`"
+            f"{name}: cannot read qstr config header ({exc.strerror or exc}); make it with `natmod-tool preprocess`"
         ) from None
     return parse_native_qstrs(text, name)
 

@@ -48,8 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--arch-flags",
         metavar="FLAGS",
-        help="architecture extension flags (rv32imc only: zba, zcmp, zba,zcmp or a number); "
-        "validated as for link",
+        help="architecture extension flags (rv32imc only: zba, zcmp, zba,zcmp or a number); validated as for link",
     )
     parser.add_argument(
         "--mpy-dir",
