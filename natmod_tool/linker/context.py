@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import LinkError
-from .elf import ElfReloc, ElfSymbol
-
 if TYPE_CHECKING:  # pragma: no cover
+    from .elf import ElfReloc, ElfSymbol
     from ..arch.base import ArchInfo
 
 # Destination codes of the relocation stream (spec 5.1).
