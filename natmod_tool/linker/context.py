@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import LinkError
+
 if TYPE_CHECKING:  # pragma: no cover
-    from .elf import ElfReloc, ElfSymbol
     from ..arch.base import ArchInfo
+    from .elf import ElfReloc, ElfSymbol
 
 # Destination codes of the relocation stream (spec 5.1).
 DEST_TEXT, DEST_RODATA, DEST_BSS = 0, 1, 2
