@@ -53,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         name = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {name}{exc.strerror or exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `natmod-tool link -vvv ... | head`
+        return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
