@@ -1,0 +1,49 @@
+"""Static archives: GNU ld GROUP scripts, the per-process cache and the fixed pull order."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from natmod_tool import LinkError, link
+from natmod_tool.linker.archive import clear_cache, load_archive
+from natmod_tool.linker.libs import expand_libs
+
+VECTORS = Path(__file__).parent / "vectors"
+TWO = VECTORS / "archive-two-pulls" / "x64"
+
+
+def test_ld_script_group_is_expanded_relative_to_the_script(tmp_path):
+    shutil.copy(TWO / "libfoo.a", tmp_path / "libfoo.a")
+    script = tmp_path / "libgroup.a"
+    script.write_text("/* a GNU ld script */\nOUTPUT_FORMAT(elf64-x86-64)\nGROUP ( libfoo.a )\n")
+    assert expand_libs([script]) == [str(tmp_path / "libfoo.a")]
+    direct = link([TWO / "archive_two.o"], "x64", libs=[TWO / "libfoo.a"], source_name="m.mpy").mpy
+    grouped = link([TWO / "archive_two.o"], "x64", libs=[script], source_name="m.mpy").mpy
+    assert direct == grouped
+
+
+def test_ld_script_with_other_commands_is_refused(tmp_path):
+    script = tmp_path / "libbad.a"
+    script.write_text("SEARCH_DIR(/usr/lib)\n")
+    with pytest.raises(LinkError, match="libbad.a.*GROUP"):
+        expand_libs([script])
+
+
+def test_archive_parse_is_cached_and_invalidated_by_changes(tmp_path):
+    clear_cache()
+    lib = tmp_path / "libfoo.a"
+    shutil.copy(TWO / "libfoo.a", lib)
+    first = load_archive(lib)
+    assert load_archive(lib) is first
+    data = lib.read_bytes()
+    lib.write_bytes(data + b"\n")  # same members, new size: must be re-read
+    assert load_archive(lib) is not first
+
+
+def test_repeated_links_in_one_process_are_identical():
+    """Two runs, one process: identical bytes (the reference varies with PYTHONHASHSEED)."""
+    outputs = {link([TWO / "archive_two.o"], "x64", libs=[TWO / "libfoo.a"], source_name="m.mpy").mpy for _ in range(3)}
+    assert len(outputs) == 1
