@@ -1,0 +1,46 @@
+"""SCons support for natmod-tool: the `natmod` tool and its `NativeMpy` builder.
+
+Why a normal package: SCons loads tools from a `toolpath` as loose modules, which breaks
+relative imports and cannot be installed by pip.  Keeping the code here makes it
+importable after `pip install natmod-tool`, and two one-line shims make it loadable the
+SCons way: `natmod_scons/site_tools/natmod.py` (for `toolpath=[natmod_scons.TOOLPATH]`)
+and this repository's own `site_scons/site_tools/natmod.py`.
+
+Use from another repository (no files to copy)::
+
+    import natmod_scons
+    env = Environment(tools=["natmod"], toolpath=[natmod_scons.TOOLPATH])
+    env.NativeMpyProject(["modules/*/SConscript"])
+
+or, equivalently, `Environment(tools=[natmod_scons.generate])`.
+"""
+
+from __future__ import annotations
+
+import os
+
+#: folder holding the `natmod` tool module, for SCons' `toolpath=`
+TOOLPATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "site_tools")
+
+__all__ = ["TOOLPATH", "exists", "generate", "options"]
+
+
+def generate(env: object) -> None:
+    """SCons tool entry point; imports SCons-dependent code only when SCons calls it."""
+    from .tool import generate as _generate
+
+    _generate(env)
+
+
+def exists(env: object) -> bool:
+    """SCons tool entry point: the tool works wherever SCons and natmod_tool import."""
+    from .tool import exists as _exists
+
+    return _exists(env)
+
+
+def options(opts: object) -> None:
+    """Add the tool's command-line variables (ARCH, MPY_DIR, ...) to a `Variables` object."""
+    from .variables import options as _options
+
+    _options(opts)

@@ -1,0 +1,156 @@
+"""Find each arch's cross compiler and make its construction environment.
+
+Why here and not in natmod_tool.arch: that registry holds the facts (prefix, flags, float
+implementation, Debian packages); this module only turns them into a SCons environment
+and decides which compiler binary serves an arch on this machine.  Finding compilers
+uses PATH lookups only; the one compiler query per toolchain goes through the cached
+probe (probes.py), so reading SConscripts spawns nothing on a warm cache.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+from natmod_tool.arch import ArchInfo
+
+from .probes import Probe, ProbeCache
+
+#: spec 1: flags before the per-arch ones, the same for every arch
+COMMON_ARCH_CFLAGS = ("-fpic", "-fno-common", "-U_FORTIFY_SOURCE")
+#: spec 1: language and warning flags between the include paths and the defines
+STD_CFLAGS = ("-std=c99", "-Os", "-Wall", "-Werror")
+#: spec 1: defines every natmod object is compiled with (MP_CONFIGFILE is per module)
+STD_CPPDEFINES = ("NDEBUG", "NO_QSTR", "MICROPY_ENABLE_DYNRUNTIME")
+
+#: the compile command, in the reference's flag order (spec 1): module CFLAGS, -I,
+#: -std/-O/-W, -D, -fpic/arch flags, float implementation, CFLAGS_EXTRA
+NATMOD_CCCOM = (
+    "$CC $CFLAGS $_CPPINCFLAGS $NATMOD_STD_CFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
+    "$NATMOD_FLOAT_CFLAGS $CFLAGS_EXTRA -o $TARGET -c $SOURCES"
+)
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """A usable compiler for one arch on this machine."""
+
+    info: ArchInfo
+    cc: tuple[str, ...]  # argv prefix: ("arm-none-eabi-gcc",) or ("gcc", "-m32")
+    binutils_prefix: str  # for ar/ranlib; "" means the host's
+    probe: Probe
+
+    @property
+    def specs_flags(self) -> list[str]:
+        """`-specs=<picolibc.specs>` when the reference would add it (RISC-V, spec 2)."""
+        return [f"-specs={self.probe.specs}"] if self.probe.specs else []
+
+    def runtime_libs(self) -> list[str]:
+        """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1)."""
+        return [lib for lib in (self.probe.libgcc, self.probe.libm) if lib]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Why an arch cannot be built here, and what to install."""
+
+    info: ArchInfo
+    compiler: str
+
+    @property
+    def hint(self) -> str:
+        """One phrase naming the Debian package(s) to install, or that there is none."""
+        packages = self.info.debian_packages
+        if packages:
+            return f"install the Debian package {' '.join(packages)} (apt-get install {' '.join(packages)})"
+        return f"no Debian package provides it: put {self.compiler} on PATH"
+
+    @property
+    def message(self) -> str:
+        """The one-line error for an explicitly requested arch."""
+        return f"ARCH={self.info.name} needs {self.compiler}, which is not on PATH: {self.hint}"
+
+
+def _uses_picolibc_specs(info: ArchInfo) -> tuple[str, str] | None:
+    """(triple, multilib dir) for arches whose reference build looks for picolibc.specs.
+
+    Spec 2 says this for rv32imc/rv64imc only; the multilib dir comes from the arch's own
+    `-march=`/`-mabi=` flags, the triple from its cross prefix.
+    """
+    if info.elf_machine != "EM_RISCV":
+        return None
+    opts = dict(flag[2:].split("=", 1) for flag in info.cflags if flag.startswith("-m") and "=" in flag)
+    return info.cross_prefix.rstrip("-"), f"{opts.get('march', '')}/{opts.get('mabi', '')}"
+
+
+def _candidates(info: ArchInfo) -> list[tuple[str, ...]]:
+    """Compiler argv prefixes to try, best first (x86 falls back to the host gcc's -m32)."""
+    own = (f"{info.cross_prefix}gcc",)
+    host_x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+    if info.name == "x86" and host_x86:
+        return [own, ("gcc", "-m32")]
+    if info.name == "x64" and host_x86:
+        return [own, ("gcc",)]
+    return [own]
+
+
+def find_toolchain(info: ArchInfo, cache: ProbeCache) -> Toolchain | Missing:
+    """The first working compiler for `info`, or a `Missing` saying what to install."""
+    flags = list(info.cflags)
+    for argv in _candidates(info):
+        binary = shutil.which(argv[0])
+        if binary is None:
+            continue
+        probe = cache.get(binary, list(argv), flags, _uses_picolibc_specs(info))
+        if len(argv) > 1 and probe.libgcc is None:
+            continue  # `gcc -m32` without the 32-bit multilib cannot build anything
+        prefix = info.cross_prefix if argv[0].startswith(info.cross_prefix) else ""
+        return Toolchain(info=info, cc=argv, binutils_prefix=prefix, probe=probe)
+    return Missing(info=info, compiler=f"{info.cross_prefix}gcc")
+
+
+def _binutil(prefix: str, name: str) -> str:
+    """`<prefix>ar` when installed, else the host tool (archives are arch-neutral enough)."""
+    if prefix and shutil.which(prefix + name):
+        return prefix + name
+    return name
+
+
+def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
+    """Make `env` (a fresh Clone) compile and link for `toolchain`'s arch.
+
+    Values a project put into its Environment are kept: CFLAGS stay first on the
+    command line (like a module Makefile's CFLAGS), CPPPATH/CPPDEFINES come after ours.
+    """
+    info = toolchain.info
+    env["NATMOD_ARCH"] = info.name
+    env["NATMOD_TOOLCHAIN"] = toolchain
+    env["NATMOD_MPY_DIR"] = mpy_dir
+    env["NATMOD_CC_VERSION"] = toolchain.probe.version
+    env["CC"] = " ".join(toolchain.cc)
+    env["AR"] = _binutil(toolchain.binutils_prefix, "ar")
+    env["RANLIB"] = _binutil(toolchain.binutils_prefix, "ranlib")
+    env["NATMOD_STD_CFLAGS"] = list(STD_CFLAGS)
+    env["NATMOD_ARCH_CFLAGS"] = [*COMMON_ARCH_CFLAGS, *info.cflags, *toolchain.specs_flags]
+    env["NATMOD_FLOAT_CFLAGS"] = [f"-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_{info.float_impl.upper()}"]
+    env["CPPPATH"] = [".", mpy_dir, *env.get("CPPPATH", [])]
+    env["CPPDEFINES"] = [*STD_CPPDEFINES, *_as_list(env.get("CPPDEFINES", []))]
+    env.SetDefault(CFLAGS_EXTRA=[])
+    env["CCCOM"] = NATMOD_CCCOM
+    env["ASPPCOM"] = NATMOD_CCCOM
+    env["OBJSUFFIX"] = ".o"
+    env["LIBPREFIX"] = "lib"
+    env["LIBSUFFIX"] = ".a"
+
+
+def _as_list(value: Any) -> list:
+    """CPPDEFINES may be a string, a dict or a list; keep each as list items."""
+    if isinstance(value, dict):
+        return [(k, v) if v is not None else k for k, v in value.items()]
+    if isinstance(value, (list, tuple)) and not (
+        isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+    ):
+        return list(value)
+    return [value] if value else []

