@@ -157,17 +157,21 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
                 duplicate=False,
                 exports={"env": aenv, **extra},
             )
-        env.Clean(env.Dir("#"), env.Dir("#" + aenv["NATMOD_BUILD_DIR"]))
 
     modules = registry.modules[start:]
     nodes = [node for _name, _arch, node in modules]
     dist = []
     for name, arch, node in modules:
         filename = settings.dist_pattern.format(name=name, arch=arch)
-        dist += env.InstallAs(env.File(os.path.join("#" + settings.dist_dir, filename)), node)
+        copy = env.InstallAs(env.File(os.path.join("#" + settings.dist_dir, filename)), node)
+        env.Clean(node, copy)  # `scons -c` removes published copies too
+        dist += copy
     env.Alias("dist", dist)
     for aenv in envs:
         arch = aenv["NATMOD_ARCH"]
-        env.Alias(arch, [node for _n, a, node in modules if a == arch])
+        arch_nodes = [node for _n, a, node in modules if a == arch]
+        env.Alias(arch, arch_nodes)
+        # `scons -c` also removes the arch's folder (library objects, empty folders)
+        env.Clean(arch_nodes, env.Dir("#" + aenv["NATMOD_BUILD_DIR"]))
     env.Default(nodes)
     return nodes

@@ -21,13 +21,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from . import builders, explain, output, scanner
+from . import builders, decider, explain, output, scanner
 from .native_mpy import native_mpy
 from .project import arch_envs, native_mpy_project
 from .variables import NAMES, options, read_settings
-
-#: what SCons sets by default for options the tool may change (to tell a user's choice apart)
-_DEFAULT_MAX_DRIFT = 2 * 24 * 60 * 60
 
 
 def exists(env: Any) -> bool:
@@ -99,10 +96,10 @@ def _tool_version() -> str:
 
 
 def _fast_defaults(env: Any) -> None:
-    """content-timestamp and implicit cache, unless given on the command line already."""
+    """content-timestamp (refined, see decider.py) and implicit cache, unless chosen on the command line."""
     from SCons.Script import GetOption, SetOption
 
-    env.Decider("content-timestamp")
+    env.Decider(decider.decide)
     explain.install_if_requested()
     if not GetOption("implicit_cache"):
         SetOption("implicit_cache", 1)
