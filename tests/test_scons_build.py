@@ -1,0 +1,163 @@
+"""Full builds with the SCons tool: every installed arch, exact flags, dist, clean, help.
+
+The sample repository (tests/scons_support.py) is a user's repository: a top
+SConstruct loading the tool from the installed package, two module folders, C in
+subfolders with a shared header, and Python merged into a module.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from scons_support import CHECK_PY, REPO_ROOT, SCONSTRUCT, files_under, make_repo, run_scons, write
+
+from natmod_tool.arch import ARCHES
+
+
+def mpy_arch_number(path: Path) -> int:
+    """Native arch number in a `.mpy` header (spec 4)."""
+    data = path.read_bytes()
+    assert data[:2] == b"M\x06", f"{path}: not a v6 .mpy"
+    return (data[2] >> 2) & 0x2F
+
+
+def test_every_installed_arch_builds_and_x64_runs(
+    tmp_path: Path, mpy_dir: Path, installed_arches: tuple[str, ...], run_micropython
+) -> None:
+    make_repo(tmp_path)
+    result = run_scons(tmp_path, "-j2", "ARCH=all")
+    assert result.returncode == 0, result
+    built = sorted(p.name for p in (tmp_path / "build").iterdir())
+    assert built == sorted(installed_arches), result
+    for arch in installed_arches:
+        for module in ("calc", "greet"):
+            path = tmp_path / "build" / arch / "mods" / module / f"{module}.mpy"
+            assert mpy_arch_number(path) == ARCHES[arch].number, path
+    missing = [a for a in ARCHES if a not in installed_arches]
+    if missing:
+        # listed once, with what to install
+        skips = [line for line in result.stdout.splitlines() if line.startswith("natmod: ARCH=all skips")]
+        assert len(skips) == 1 and all(a in skips[0] for a in missing), result
+    script = tmp_path / "check.py"
+    script.write_text(CHECK_PY)
+    mods = tmp_path / "build" / "x64" / "mods"
+    done = run_micropython(script, [mods / "calc", mods / "greet"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "25 8 3 calc:9 7"
+    assert run_scons(tmp_path, "-q", "ARCH=all").returncode == 0
+
+
+def _flags(command: str) -> list[str]:
+    """Compile flags of a command line, without what legitimately differs per setup.
+
+    Dropped: the compiler itself and `-m32` (x86 may use i686-linux-gnu-gcc or gcc
+    -m32), include paths, the config-file define, output/input; the picolibc specs path
+    is kept only as the option name.
+    """
+    words = shlex.split(command)
+    out = []
+    skip = False
+    for word in words[1:]:
+        if skip:
+            skip = False
+            continue
+        if word in ("-o", "-c"):
+            skip = True
+            continue
+        if word == "-m32" or word.startswith(("-I", "-DMP_CONFIGFILE", "[-DMP_CONFIGFILE")) or word.endswith("]"):
+            continue
+        out.append("-specs=" if word.startswith("-specs=") else word)
+    return out
+
+
+def test_compile_flags_are_the_reference_flags(tmp_path: Path, mpy_dir: Path, installed_arches) -> None:
+    manifest = json.loads((REPO_ROOT / "tests" / "vectors" / "manifest.json").read_text())["compile_flags"]
+    make_repo(tmp_path)
+    arches = [a for a in installed_arches if a in manifest]
+    result = run_scons(tmp_path, "-j2", "V=1", f"ARCH={','.join(arches)}")
+    assert result.returncode == 0, result
+    for arch in arches:
+        lines = [
+            line
+            for line in result.stdout.splitlines()
+            if line.endswith(" -c mods/calc/helper.c") and f" -o build/{arch}/" in line
+        ]
+        assert len(lines) == 1, (arch, result)
+        expected = _flags(manifest[arch].replace("<case>/src", "x").replace("<vector dir>", "x"))
+        assert _flags(lines[0]) == expected, arch
+        assert "-DMP_CONFIGFILE=<calc.config.h>" in shlex.split(lines[0])
+
+
+def test_dist_alias_and_clean(tmp_path: Path, mpy_dir: Path) -> None:
+    make_repo(tmp_path)
+    result = run_scons(tmp_path, "-j2", "dist", "DIST_PATTERN={arch}/{name}.mpy")
+    assert result.returncode == 0, result
+    assert sorted(files_under(tmp_path / "dist")) == ["x64/calc.mpy", "x64/greet.mpy"]
+    assert (tmp_path / "dist/x64/calc.mpy").read_bytes() == (tmp_path / "build/x64/mods/calc/calc.mpy").read_bytes()
+    cleaned = run_scons(tmp_path, "-c", "DIST_PATTERN={arch}/{name}.mpy")
+    assert cleaned.returncode == 0, cleaned
+    assert files_under(tmp_path / "build") == {}
+    assert files_under(tmp_path / "dist") == {}
+
+
+def test_default_dist_names(tmp_path: Path, mpy_dir: Path) -> None:
+    make_repo(tmp_path)
+    result = run_scons(tmp_path, "dist")
+    assert result.returncode == 0, result
+    assert result.names("DIST") == ["dist/calc-x64.mpy", "dist/greet-x64.mpy"], result
+
+
+def test_help_lists_the_variables(tmp_path: Path, mpy_dir: Path) -> None:
+    make_repo(tmp_path)
+    result = run_scons(tmp_path, "-h")
+    assert result.returncode == 0, result
+    for name in ("ARCH", "MPY_DIR", "MPY_CROSS", "LINK_RUNTIME", "V", "BUILD_DIR", "DIST_DIR", "DIST_PATTERN"):
+        assert f"\n{name}: " in result.stdout, name
+
+
+def test_generate_callable_without_toolpath(tmp_path: Path, mpy_dir: Path) -> None:
+    make_repo(tmp_path)
+    write(
+        tmp_path,
+        "SConstruct",
+        SCONSTRUCT.replace('tools=["natmod"], toolpath=[natmod_scons.TOOLPATH]', "tools=[natmod_scons.generate]"),
+    )
+    result = run_scons(tmp_path, "-j2")
+    assert result.returncode == 0, result
+    assert result.names("LINK") == ["calc.native.mpy", "greet.mpy"], result
+
+
+def test_verbose_shows_commands(tmp_path: Path, mpy_dir: Path) -> None:
+    make_repo(tmp_path)
+    result = run_scons(tmp_path, "V=1", "build/x64/mods/greet/greet.mpy")
+    assert result.returncode == 0, result
+    assert result.steps == [], result
+    assert "natmod_tool.link(build/x64/mods/greet/greet.o, arch=x64" in result.stdout, result
+    assert " -DGREETING=7 " in result.stdout, result
+
+
+def test_this_repository_examples_build_and_run(tmp_path: Path, mpy_dir: Path, run_micropython) -> None:
+    """The checkout's own SConstruct and site_scons/, on a copy of examples/, for x64."""
+    if not any((REPO_ROOT / "examples").glob("*/SConscript")):
+        pytest.skip("no examples yet")
+    shutil.copy(REPO_ROOT / "SConstruct", tmp_path / "SConstruct")
+    shutil.copytree(REPO_ROOT / "site_scons", tmp_path / "site_scons", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO_ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__"))
+    result = run_scons(tmp_path, "-j2")
+    assert result.returncode == 0, result
+    ran = 0
+    for script in sorted((tmp_path / "examples").glob("*/test_*.py")):
+        name = script.parent.name
+        expected = script.with_suffix(".exp")
+        module_dir = tmp_path / "build" / "x64" / "examples" / name
+        if not expected.exists() or not (module_dir / f"{name}.mpy").exists():
+            continue
+        done = run_micropython(script, [module_dir], cwd=script.parent)
+        assert done.returncode == 0, (name, done.stderr)
+        assert done.stdout == expected.read_text(), name
+        ran += 1
+    assert ran > 0
