@@ -8,8 +8,20 @@ escapes is a bug in natmod-tool.
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """`text` with control characters escaped, so names read from a damaged file keep it one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class NatmodError(Exception):
     """Base class: a user-facing, one-line error."""
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (one_line(args[0]),)
+        super().__init__(*args)
 
 
 class LinkError(NatmodError):

@@ -196,12 +196,8 @@ class RiscvFamily(Family):
         sym = reloc.sym.target()
         section = reloc.section
         label_section = sym.section
-        value = None
-        if label_section is not None:
-            for parent in label_section.relocs:
-                if parent.offset == sym.value and parent.type in _HI_TYPES:
-                    value = ctx.riscv_hi.get((id(label_section), parent.offset))
-                    break
+        # the HI20 at the label, if one was applied (a dict lookup: no scan per LO12)
+        value = ctx.riscv_hi.get((id(label_section), sym.value)) if label_section is not None else None
         if value is None:
             raise LinkError(
                 f"{section.label}: {section.name}+{reloc.offset:#x}: {_NAMES[reloc.type]} without a matching "

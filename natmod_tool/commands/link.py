@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", default=None, help="output .mpy (default: first input with .mpy suffix)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more detail; -v also shows tracebacks")
     p.add_argument("--size", action="store_true", help="print a one-line size summary")
-    p.add_argument("inputs", nargs="+", help="object files (.o)")
+    p.add_argument("inputs", nargs="*", help="object files (.o)")
     p.set_defaults(run=run)
 
 
@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import LinkError
     from ..linker.driver import link
 
+    if not args.inputs:
+        raise LinkError("no object files to link; give at least one .o")
     output = args.output
     if output is None:
         first = args.inputs[0]

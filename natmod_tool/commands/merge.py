@@ -54,7 +54,7 @@ def register(subparsers: Any) -> None:
         help="replace the arch flags of the merged file (0 removes them)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="describe the merge on standard error")
-    parser.add_argument("inputs", nargs="+", metavar="FILE", help=".mpy files, native one in any position")
+    parser.add_argument("inputs", nargs="*", metavar="FILE", help=".mpy files, native one in any position")
     parser.set_defaults(run=run)
 
 

@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="say what was done; -v also shows tracebacks"
     )
-    parser.add_argument("sources", nargs="+", metavar="SOURCE", help="C, assembler and Python sources")
+    parser.add_argument("sources", nargs="*", metavar="SOURCE", help="C, assembler and Python sources")
     parser.set_defaults(run=run)
 
 
@@ -81,6 +81,8 @@ def default_output(first_source: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the options, scan the sources, write the header if it changed."""
+    if not args.sources:
+        raise QstrError("no sources to preprocess; give the module's .c (and .py) files")
     arch = get_arch(args.arch)
     parse_arch_flags(arch, args.arch_flags)  # spec 9: validated in preprocess mode too
     output = args.output if args.output else default_output(os.fspath(args.sources[0]))

@@ -184,6 +184,7 @@ class LinkContext:
     records: list[tuple[int, int, int]] = field(default_factory=list)  # (base, byte pos, dest)
     warnings: list[str] = field(default_factory=list)
     riscv_hi: dict[tuple[int, int], int] = field(default_factory=dict)
+    nobits_bytes: int = 0  # zero-filled input bytes allocated so far (bounded by elf.MAX_SIZE)
 
     @property
     def word(self) -> int:

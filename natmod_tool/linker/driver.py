@@ -112,8 +112,11 @@ def link(
     if externs is not None:
         ctx.externs = parse_externs(os.fspath(externs), _read_text(externs, "externs file"))
 
+    labels = []
     for item in objects:
-        load_object(ctx, parse_object(*_read_input(item)))
+        obj = parse_object(*_read_input(item))
+        labels.append(obj.label)
+        load_object(ctx, obj)
     if libs:
         archives: list[Archive] = [load_archive(p) for p in expand_libs(libs)]
         for archive, member in pull_members(ctx, archives):
@@ -129,7 +132,10 @@ def link(
 
     entry = ctx.definitions.get("mpy_init")
     if entry is None:
-        raise LinkError("unknown symbol: mpy_init (every natmod needs a global mpy_init function)")
+        names = ", ".join(labels[:5]) + (", ..." if len(labels) > 5 else "")
+        raise LinkError(
+            f"unknown symbol: mpy_init: not defined in {names} (every natmod needs a global mpy_init function)"
+        )
     entry_alignment_warning(ctx, entry)
     layout_with_trampoline(ctx, entry)
     ctx.log(2, "sections:")

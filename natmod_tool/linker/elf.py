@@ -20,6 +20,11 @@ from ..errors import LinkError
 #: names of SHN_* special section indices as pyelftools reports them
 SHN_UNDEF = "SHN_UNDEF"
 
+#: largest section, and largest text/rodata/bss image, a link accepts (64 MiB): far
+#: beyond any natmod, small enough that a size read from a damaged header never
+#: turns into a huge allocation
+MAX_SIZE = 1 << 26
+
 
 @dataclass(frozen=True)
 class ElfReloc:
@@ -110,6 +115,8 @@ def _parse(label: str, data: bytes) -> ElfObject:
         relocs: tuple[ElfReloc, ...] = ()
         reloc_error = None
         if kind == "SHT_PROGBITS" and size:
+            if sec.compressed and size > MAX_SIZE:
+                raise LinkError(f"{label}: compressed section {sec.name} is implausibly large ({size} bytes)")
             payload = sec.data()
             if len(payload) != size:
                 raise LinkError(f"{label}: section {sec.name} is truncated; rebuild the object")

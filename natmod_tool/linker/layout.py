@@ -9,7 +9,9 @@ whenever the reference is right, a working module when it is not.
 
 from __future__ import annotations
 
+from ..errors import LinkError
 from .context import LinkContext, Section, Symbol
+from .elf import MAX_SIZE
 
 
 def _align(value: int, alignment: int) -> int:
@@ -34,6 +36,11 @@ def place(ctx: LinkContext, gap: int) -> None:
         section.image = image
         section.addr = _align(sizes[image], section.align)
         sizes[image] = section.addr + section.size
+        if sizes[image] > MAX_SIZE:
+            raise LinkError(
+                f"{section.label}: section {section.name} (size {section.size:#x}, alignment {section.align}) "
+                f"ends beyond the {MAX_SIZE >> 20} MiB limit of the {image} image; the object is damaged"
+            )
 
 
 def build_images(ctx: LinkContext, trampoline: bytes) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import LinkError
 from .context import LinkContext, Reloc, Section, Symbol
-from .elf import SHN_UNDEF, ElfObject
+from .elf import MAX_SIZE, SHN_UNDEF, ElfObject
 
 #: input sections the native format can carry; `.literal` only feeds the xtensa GOT/LIT
 KEPT_PREFIXES = (".literal", ".text", ".rodata", ".data.rel.ro", ".bss")
@@ -42,9 +42,14 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
             if sec.name.startswith(KEPT_PREFIXES):
                 if sec.addr != 0:
                     raise LinkError(f"{obj.label}: section {sec.name} has a load address; give .o files")
+                if sec.type == "SHT_NOBITS":
+                    ctx.nobits_bytes += sec.size
+                    if ctx.nobits_bytes > MAX_SIZE:
+                        raise LinkError(
+                            f"{obj.label}: section {sec.name} is implausibly large ({sec.size} bytes); "
+                            "the object is damaged"
+                        )
                 data = bytearray(sec.data) if sec.type == "SHT_PROGBITS" else bytearray(sec.size)
-                if sec.type == "SHT_NOBITS" and sec.size > (1 << 28):
-                    raise LinkError(f"{obj.label}: section {sec.name} is implausibly large ({sec.size})")
                 section = Section(name=sec.name, data=data, align=sec.align, label=obj.label)
                 kept[sec.index] = section
                 if sec.name.startswith(".literal"):
@@ -58,10 +63,21 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
                 )
             elif sec.name.startswith((".tdata", ".tbss")):
                 raise LinkError(f"{obj.label}: {sec.name}: thread-local storage is not supported in natmods")
+        elif sec.type in ("SHT_REL", "SHT_RELA") and not 0 <= sec.info < len(obj.sections):
+            raise LinkError(
+                f"{obj.label}: {sec.name}: relocations for section index {sec.info}, the object has "
+                f"{len(obj.sections)} sections; the object is damaged"
+            )
         elif sec.type in ("SHT_REL", "SHT_RELA") and sec.info in kept:
             if sec.reloc_error:
                 raise LinkError(f"{obj.label}: {sec.name}: {sec.reloc_error}")
             kept[sec.info].reloc_source = sec.name
+    for s in obj.symbols:
+        if isinstance(s.shndx, int) and not 0 <= s.shndx < len(obj.sections):
+            raise LinkError(
+                f"{obj.label}: symbol {s.name or s.index} names section index {s.shndx}, the object has "
+                f"{len(obj.sections)} sections; the object is damaged"
+            )
     symbols = [Symbol(elf=s, label=obj.label) for s in obj.symbols]
     for sec in obj.sections:
         if sec.type in ("SHT_REL", "SHT_RELA") and sec.info in kept and sec.index > sec.info:

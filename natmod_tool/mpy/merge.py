@@ -104,7 +104,7 @@ def merge(inputs: Sequence[tuple[str, bytes]], march_flags: int | None = None) -
     qstr and object tables.  `march_flags` replaces the arch flags of the result.
     """
     if not inputs:
-        raise MpyError("merge: no input files")
+        raise MpyError("merge: no input files; give the .mpy files to merge")
     merge_arch: list[int] = []
     files = [_read_input(label, bytes(data), merge_arch) for label, data in inputs]
     if len(files) == 1:
