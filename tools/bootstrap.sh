@@ -83,8 +83,17 @@ else
             SUDO=(sudo)
         fi
         note "installing: ${MISSING[*]}"
-        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${MISSING[@]}"
+        APT=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -y)
+        "${APT[@]}" update
+        if ! "${APT[@]}" install --no-install-recommends "${MISSING[@]}"; then
+            # One unavailable package (e.g. gcc-multilib on a non-x86 host) must not
+            # keep the others out: retry one by one; the arches whose compiler is
+            # still missing are skipped by `scons ARCH=all` and by the tests.
+            note "installing all at once failed; trying one package at a time"
+            for pkg in "${MISSING[@]}"; do
+                "${APT[@]}" install --no-install-recommends "$pkg" || note "could not install $pkg: continuing without it"
+            done
+        fi
     else
         note "all toolchain packages are installed"
     fi
