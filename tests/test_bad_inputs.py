@@ -311,12 +311,17 @@ def test_undefined_symbols_are_all_named_with_their_referrer(tmp_path, capsys, m
 
 
 def test_undefined_symbol_in_a_pulled_archive_member_names_the_member(tmp_path, capsys, monkeypatch):
-    v = _copy(tmp_path, "archive", "x64")
-    lib = v["options"][v["options"].index("-l") + 1]
-    members = [(b"needs.o", (VECTORS / "undefined-symbol" / "x64" / "undefined.o").read_bytes())]
-    (tmp_path / lib).write_bytes(ar_archive(members))
-    err = _link_fails(tmp_path, capsys, monkeypatch, "x64", v["inputs"], "undefined symbol", extra=["-l", lib])
-    assert "undefined" in err
+    """scale.o (pulled for lib_scale) needs lib_offset, whose member is gone."""
+    from natmod_tool.linker.archive import read_members
+
+    v = _copy(tmp_path, "archive-two-pulls", "x64")
+    members = read_members("libfoo.a", (tmp_path / "libfoo.a").read_bytes())
+    kept = [(m.name.encode(), m.data) for m in members if m.name != "offset.o"]
+    (tmp_path / "libfoo.a").write_bytes(ar_archive(kept))
+    _link_fails(
+        tmp_path, capsys, monkeypatch, "x64", v["inputs"], "libfoo.a:scale.o: undefined symbol: lib_offset",
+        extra=["-l", "libfoo.a"],
+    )  # fmt: skip
 
 
 def test_duplicate_symbol_names_both_objects(tmp_path, capsys, monkeypatch):
@@ -568,9 +573,16 @@ def test_failed_link_keeps_the_previous_output(tmp_path, capsys, monkeypatch):
 def test_failed_write_leaves_no_temp_file(tmp_path, capsys, monkeypatch):
     _copy(tmp_path, "minimal", "x64")
     (tmp_path / "out.mpy").mkdir()  # the rename onto a folder fails
-    _link_fails(tmp_path, capsys, monkeypatch, "x64", ["minimal.o"], "out.mpy")
+    err = _link_fails(tmp_path, capsys, monkeypatch, "x64", ["minimal.o"], "out.mpy")
+    assert ".tmp" not in err
     assert os.listdir(tmp_path / "out.mpy") == []
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+def test_output_folder_missing(tmp_path, capsys, monkeypatch):
+    _copy(tmp_path, "minimal", "x64")
+    err = _fails(["link", "--arch", "x64", "-o", "nodir/out.mpy", "minimal.o"], tmp_path, capsys, monkeypatch, "nodir")
+    assert ".tmp" not in err
 
 
 def test_every_cli_writer_is_atomic():

@@ -62,16 +62,18 @@ def read_members(label: str, data: bytes) -> list[Member]:
             continue
         header = data[pos : pos + HEADER_SIZE]
         if len(header) < HEADER_SIZE or header[58:60] != b"`\n":
-            raise LinkError(f"{label}: truncated or damaged archive member header at offset {pos}")
+            raise LinkError(f"{label}: truncated or damaged archive member header at offset {pos}; rebuild the library")
         raw_name = header[:16].decode("latin-1").rstrip(" ")
         try:
             size = int(header[48:58].decode("ascii").strip() or "0")
         except ValueError:
-            raise LinkError(f"{label}: damaged archive member size at offset {pos}") from None
+            raise LinkError(f"{label}: damaged archive member size at offset {pos}; rebuild the library") from None
         start = pos + HEADER_SIZE
         end = start + size
         if size < 0 or end > len(data):
-            raise LinkError(f"{label}: archive member at offset {pos} runs past the end of the file")
+            raise LinkError(
+                f"{label}: archive member at offset {pos} runs past the end of the file; rebuild the library"
+            )
         body = data[start:end]
         pos = end + (size & 1)
         if raw_name == "/" or raw_name == "/SYM64/" or raw_name.startswith("__.SYMDEF"):
@@ -84,15 +86,17 @@ def read_members(label: str, data: bytes) -> list[Member]:
             try:
                 n = int(raw_name[3:])
             except ValueError:
-                raise LinkError(f"{label}: damaged BSD member name {raw_name!r}") from None
+                raise LinkError(f"{label}: damaged BSD member name {raw_name!r}; rebuild the library") from None
             if n < 0 or n > len(body):
-                raise LinkError(f"{label}: damaged BSD member name {raw_name!r}")
+                raise LinkError(f"{label}: damaged BSD member name {raw_name!r}; rebuild the library")
             name = body[:n].rstrip(b"\0").decode("latin-1")
             body = body[n:]
         elif raw_name.startswith("/") and raw_name[1:].isdigit():
             offset = int(raw_name[1:])
             if offset >= len(long_names):
-                raise LinkError(f"{label}: member long-name offset {offset} outside the name table")
+                raise LinkError(
+                    f"{label}: member long-name offset {offset} outside the name table; rebuild the library"
+                )
             tail = long_names[offset:]
             stop = min(i for i in (tail.find(b"/\n"), tail.find(b"\n"), len(tail)) if i >= 0)
             name = tail[:stop].rstrip(b"/").decode("latin-1")
