@@ -18,8 +18,10 @@ static mp_obj_t mean(mp_obj_t seq_in) {
     if (n == 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("mean() of an empty sequence"));
     }
-    mp_float_t sum = 0;
-    for (size_t i = 0; i < n; i++) {
+    // Start from the first item rather than from 0.0: a 0.0 constant would be a
+    // literal in the code, 8-byte aligned on armv7emdp (the linker warns).
+    mp_float_t sum = mp_obj_get_float(items[0]);
+    for (size_t i = 1; i < n; i++) {
         sum += mp_obj_get_float(items[i]);
     }
     return mp_obj_new_float(sum / (mp_float_t)n);
@@ -32,7 +34,10 @@ static mp_obj_t poly(mp_obj_t x_in, mp_obj_t coeffs_in) {
     size_t n;
     mp_obj_t *coeffs;
     mp_obj_get_array(coeffs_in, &n, &coeffs);
-    mp_float_t acc = 0;
+    if (n == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("poly() needs at least one coefficient"));
+    }
+    mp_float_t acc = mp_obj_get_float(coeffs[--n]);
     while (n > 0) {
         acc = acc * x + mp_obj_get_float(coeffs[--n]);
     }
