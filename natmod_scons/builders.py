@@ -15,7 +15,9 @@ Every output is written atomically: a failed step never leaves a partial `.mpy`.
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,26 @@ def _error(target: Any, env: Any, step: str, exc: Exception) -> int:
     raise SCons.Errors.BuildError(
         node=target[0], errstr=f"{kind} [{env.get('NATMOD_ARCH', '?')}]:{where} {detail}", status=1, exitstatus=1
     )
+
+
+def _timed(step: str, action: Any) -> Any:
+    """Wrap a Python action so that, when `$NATMOD_TIMING_LOG` names a file, its wall-clock
+    interval is appended there (benchmarks/build_bench.py measures link/merge time with it).
+    """
+
+    @functools.wraps(action)
+    def run(target: list, source: list, env: Any) -> int:
+        log = os.environ.get("NATMOD_TIMING_LOG")
+        if not log:
+            return action(target, source, env)
+        start = time.time()
+        try:
+            return action(target, source, env)
+        finally:
+            with open(log, "a") as handle:
+                handle.write(f"{step}\t{target[0]}\t{start:.6f}\t{time.time():.6f}\n")
+
+    return run
 
 
 @functools.lru_cache(maxsize=8)
@@ -127,7 +149,7 @@ def add_builders(env: Any) -> None:
         NATMOD_ARCH_FLAGS=0,
     )
     env["BUILDERS"]["NatmodQstrHeader"] = SCons.Builder.Builder(
-        action=SCons.Action.Action(qstr_header_action, "$NATMOD_QSTRCOMSTR", varlist=QSTR_VARLIST),
+        action=SCons.Action.Action(_timed("QSTR", qstr_header_action), "$NATMOD_QSTRCOMSTR", varlist=QSTR_VARLIST),
         source_scanner=no_scan,
     )
     env["BUILDERS"]["NatmodMpyCross"] = SCons.Builder.Builder(
@@ -139,10 +161,10 @@ def add_builders(env: Any) -> None:
         source_scanner=no_scan,
     )
     env["BUILDERS"]["NatmodLink"] = SCons.Builder.Builder(
-        action=SCons.Action.Action(link_action, "$NATMOD_LINKCOMSTR", varlist=LINK_VARLIST),
+        action=SCons.Action.Action(_timed("LINK", link_action), "$NATMOD_LINKCOMSTR", varlist=LINK_VARLIST),
         source_scanner=no_scan,
     )
     env["BUILDERS"]["NatmodMerge"] = SCons.Builder.Builder(
-        action=SCons.Action.Action(merge_action, "$NATMOD_MERGECOMSTR", varlist=MERGE_VARLIST),
+        action=SCons.Action.Action(_timed("MERGE", merge_action), "$NATMOD_MERGECOMSTR", varlist=MERGE_VARLIST),
         source_scanner=no_scan,
     )
