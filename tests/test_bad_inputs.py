@@ -197,6 +197,14 @@ def test_not_an_elf_file(tmp_path, capsys, monkeypatch):
     _link_fails(tmp_path, capsys, monkeypatch, "x64", ["notes.o"], "notes.o", "not an ELF object file")
 
 
+def test_verbose_shows_the_traceback(tmp_path, capsys, monkeypatch):
+    (tmp_path / "notes.o").write_text("this is text\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["link", "-v", "--arch", "x64", "notes.o"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.rstrip().endswith("(give .o files compiled for the target arch)")
+
+
 def test_truncated_elf(tmp_path, capsys, monkeypatch):
     _copy(tmp_path, "minimal", "x64")
     data = (tmp_path / "minimal.o").read_bytes()

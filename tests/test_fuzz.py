@@ -410,6 +410,7 @@ class Finding:
     error: str
     seconds: float
     where: str = ""
+    trace: str = ""  # the full traceback, shown by `--case N`
 
     def __str__(self) -> str:
         return f"case {self.case} ({self.what}, {self.seconds:.2f} s): {self.error}{self.where}"
@@ -540,7 +541,8 @@ def run_case(seed: int, case: int) -> Finding | None:
         frames = traceback.extract_tb(exc.__traceback__)
         ours = [f for f in frames if "natmod_tool" in f.filename]
         where = f" at {Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else ""
-        return Finding(case, what, f"{type(exc).__name__}: {str(exc)[:200]}", time.perf_counter() - start, where)
+        message = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return Finding(case, what, message, time.perf_counter() - start, where, traceback.format_exc())
     finally:
         if hasattr(signal, "SIGALRM"):
             signal.alarm(0)
@@ -617,7 +619,8 @@ def _main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.case is not None:
         _worker_init(limit_memory=False)
-        print(run_case(args.seed, args.case) or "no finding")
+        finding = run_case(args.seed, args.case)
+        print(finding.trace if finding and finding.trace else "", finding or "no finding", sep="")
         return 0
     start = time.time()
     findings = run_campaign(args.cases, args.seed, args.jobs or None, progress=True)
