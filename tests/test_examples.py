@@ -13,6 +13,7 @@ left in the checkout (no `build/`, no `.sconsign.dblite`).  Then:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -44,6 +45,16 @@ REQUIRED_EXAMPLES = (
 BUILD_TIMEOUT = 30 * 60
 
 
+def tool_sources_digest() -> str:
+    """Digest of the linker and SCons tool sources (they are part of every build signature)."""
+    digest = hashlib.sha256()
+    for package in ("natmod_tool", "natmod_scons"):
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            digest.update(str(path.relative_to(REPO_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @dataclass
 class ExamplesBuild:
     """The result of building all examples for `arches` in `top`."""
@@ -52,6 +63,7 @@ class ExamplesBuild:
     arches: tuple[str, ...]
     returncode: int
     output: str
+    tool_digest: str  # tool_sources_digest() when the build started
 
     def mpy(self, arch: str, name: str) -> Path:
         """Where the module `name` for `arch` is built (BUILD_DIR/<arch>/<folder>/)."""
@@ -98,6 +110,7 @@ def examples_build(tmp_path_factory, scons_command, installed_arches, mpy_dir) -
         f"ARCH={','.join(installed_arches)}",
         f"MPY_DIR={mpy_dir}",
     ]
+    digest = tool_sources_digest()
     done = subprocess.run(
         argv,
         env=scons_env(),
@@ -106,7 +119,7 @@ def examples_build(tmp_path_factory, scons_command, installed_arches, mpy_dir) -
         timeout=BUILD_TIMEOUT,
         check=False,
     )
-    return ExamplesBuild(top, tuple(installed_arches), done.returncode, done.stdout + done.stderr)
+    return ExamplesBuild(top, tuple(installed_arches), done.returncode, done.stdout + done.stderr, digest)
 
 
 # ---------------------------------------------------------------------------------------
@@ -134,10 +147,18 @@ def test_scons_builds_every_example(examples_build):
     assert examples_build.returncode == 0, f"scons failed:\n{examples_build.tail()}"
 
 
+def test_build_prints_no_warning(examples_build):
+    """The examples are meant to be copied: they must build without linker or compiler warnings."""
+    warnings = [line for line in examples_build.output.splitlines() if "warning" in line.lower()]
+    assert not warnings, "\n".join(warnings)
+
+
 def test_rebuild_is_up_to_date(examples_build, scons_command, mpy_dir):
     """A second SCons run finds nothing to do (no always-out-of-date node)."""
     if examples_build.returncode != 0:
         pytest.skip("the first build failed")
+    if tool_sources_digest() != examples_build.tool_digest:
+        pytest.skip("natmod_tool or natmod_scons changed while the examples were building")
     done = subprocess.run(
         [
             *scons_command,
