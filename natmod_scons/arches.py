@@ -111,10 +111,22 @@ def find_toolchain(info: ArchInfo, cache: ProbeCache) -> Toolchain | Missing:
     return Missing(info=info, compiler=f"{info.cross_prefix}gcc")
 
 
-def _binutil(prefix: str, name: str) -> str:
+def _command(env: Any, name: str) -> str:
+    """`name` as SCons must spell it: bare when SCons' own PATH finds the same program,
+    else its absolute path (a toolchain installed outside /usr/bin, e.g. ESP-IDF's, is
+    on the user's PATH but not on the minimal PATH SCons gives commands).
+    """
+    found = shutil.which(name)
+    scons_path = env.get("ENV", {}).get("PATH")
+    if found and shutil.which(name, path=scons_path) != found:
+        return found
+    return name
+
+
+def _binutil(env: Any, prefix: str, name: str) -> str:
     """`<prefix>ar` when installed, else the host tool (archives are arch-neutral enough)."""
     if prefix and shutil.which(prefix + name):
-        return prefix + name
+        return _command(env, prefix + name)
     return name
 
 
@@ -129,9 +141,9 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["NATMOD_TOOLCHAIN"] = toolchain
     env["NATMOD_MPY_DIR"] = mpy_dir
     env["NATMOD_CC_VERSION"] = toolchain.probe.version
-    env["CC"] = " ".join(toolchain.cc)
-    env["AR"] = _binutil(toolchain.binutils_prefix, "ar")
-    env["RANLIB"] = _binutil(toolchain.binutils_prefix, "ranlib")
+    env["CC"] = " ".join([_command(env, toolchain.cc[0]), *toolchain.cc[1:]])
+    env["AR"] = _binutil(env, toolchain.binutils_prefix, "ar")
+    env["RANLIB"] = _binutil(env, toolchain.binutils_prefix, "ranlib")
     env["NATMOD_STD_CFLAGS"] = list(STD_CFLAGS)
     env["NATMOD_ARCH_CFLAGS"] = [*COMMON_ARCH_CFLAGS, *info.cflags, *toolchain.specs_flags]
     env["NATMOD_FLOAT_CFLAGS"] = [f"-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_{info.float_impl.upper()}"]

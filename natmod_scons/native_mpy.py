@@ -24,6 +24,7 @@ from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
 from .output import fail
+from .variables import as_bool
 
 C_SUFFIXES = (".c",)
 ASM_SUFFIXES = (".S", ".s", ".sx")
@@ -94,16 +95,18 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
         if key not in APPENDED and key not in HANDLED:
             values[key] = value
 
-    link_runtime = overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False))
+    link_runtime = as_bool(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False)))
     libs: list[str] = []
-    if link_runtime and str(link_runtime) not in ("0", "False", "false", "no"):
+    if link_runtime:
         toolchain = env["NATMOD_TOOLCHAIN"]
         runtime = toolchain.runtime_libs()
         if not runtime:
             fail(f"NativeMpy({name!r}): LINK_RUNTIME=1 but {toolchain.cc[0]} reports no libgcc/libm for {arch}")
         libs += runtime
     for lib in _listify(overrides.get("LIBS")):
-        libs.append(env.File(lib).abspath if isinstance(lib, str) else lib.abspath)
+        node = env.File(lib) if isinstance(lib, str) else lib
+        # a library this build makes lives in the variant folder; a prebuilt one in the sources
+        libs.append(node.abspath if node.has_builder() else node.srcnode().abspath)
     values["NATMOD_LINK_LIBS"] = libs
 
     externs = overrides.get("EXTERNS")

@@ -76,7 +76,7 @@ def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
     return tuple(names), False
 
 
-def _as_bool(value: Any) -> bool:
+def as_bool(value: Any) -> bool:
     """Booleans from the command line arrive converted; from `Environment(...)` they may be text."""
     if isinstance(value, str):
         return value.strip().lower() in ("1", "y", "yes", "true", "t", "on", "all")
@@ -91,8 +91,8 @@ def read_settings(env: Any) -> Settings:
         want_all=want_all,
         mpy_dir=str(env.get("MPY_DIR", "") or ""),
         mpy_cross=str(env.get("MPY_CROSS", "") or ""),
-        link_runtime=_as_bool(env.get("LINK_RUNTIME", False)),
-        verbose=_as_bool(env.get("V", False)),
+        link_runtime=as_bool(env.get("LINK_RUNTIME", False)),
+        verbose=as_bool(env.get("V", False)),
         build_dir=str(env.get("BUILD_DIR", "build") or "build"),
         dist_dir=str(env.get("DIST_DIR", "dist") or "dist"),
         dist_pattern=str(env.get("DIST_PATTERN", "{name}-{arch}.mpy") or "{name}-{arch}.mpy"),

@@ -161,3 +161,50 @@ def test_this_repository_examples_build_and_run(tmp_path: Path, mpy_dir: Path, r
         assert done.stdout == expected.read_text(), name
         ran += 1
     assert ran > 0
+
+
+EXTERN_C = """\
+#include "py/dynruntime.h"
+
+extern volatile uint32_t board_status;
+
+static mp_obj_t status_addr(void) {
+    return mp_obj_new_int_from_uint((uintptr_t)&board_status);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(status_addr_obj, status_addr);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_status_addr, MP_OBJ_FROM_PTR(&status_addr_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+
+def test_externs_file_and_arch_flags(tmp_path: Path, mpy_dir: Path, installed_arches, run_micropython) -> None:
+    make_repo(tmp_path)
+    write(
+        tmp_path,
+        "mods/board/SConscript",
+        'Import("env")\nenv.NativeMpy("board", ["board.c"], EXTERNS="board.ld", ARCH_FLAGS="zba")\n',
+    )
+    write(tmp_path, "mods/board/board.c", EXTERN_C)
+    write(tmp_path, "mods/board/board.ld", "board_status = 0x40001000;\n")
+    arches = ["x64"] + (["rv32imc"] if "rv32imc" in installed_arches else [])
+    result = run_scons(tmp_path, "-j2", f"ARCH={','.join(arches)}")
+    assert result.returncode == 0, result
+    script = tmp_path / "check_board.py"
+    script.write_text("import board\nprint(hex(board.status_addr()))\n")
+    done = run_micropython(script, [tmp_path / "build/x64/mods/board"], cwd=tmp_path)
+    assert done.stdout.strip() == "0x40001000", done.stderr
+    x64_header = (tmp_path / "build/x64/mods/board/board.mpy").read_bytes()[2]
+    assert not x64_header & 0x40  # a flags string only applies where the arch takes flags
+    if "rv32imc" in arches:
+        assert (tmp_path / "build/rv32imc/mods/board/board.mpy").read_bytes()[2] & 0x40
+    # a changed externs file relinks that module only, without compiling
+    write(tmp_path, "mods/board/board.ld", "board_status = 0x40002000;\n")
+    again = run_scons(tmp_path, "-j2", "ARCH=x64")
+    assert again.returncode == 0, again
+    assert again.names("CC") == [] and again.names("LINK") == ["board.mpy"], again
+    done = run_micropython(script, [tmp_path / "build/x64/mods/board"], cwd=tmp_path)
+    assert done.stdout.strip() == "0x40002000", done.stderr
