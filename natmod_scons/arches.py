@@ -9,6 +9,7 @@ probe (probes.py), so reading SConscripts spawns nothing on a warm cache.
 
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 from dataclasses import dataclass
@@ -118,7 +119,8 @@ def _command(env: Any, name: str) -> str:
     """
     found = shutil.which(name)
     scons_path = env.get("ENV", {}).get("PATH")
-    if found and shutil.which(name, path=scons_path) != found:
+    seen_by_scons = shutil.which(name, path=scons_path) if scons_path else None
+    if found and (seen_by_scons is None or os.path.realpath(seen_by_scons) != os.path.realpath(found)):
         return found
     return name
 

@@ -138,7 +138,6 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     the arch build folders.  Returns the `<name>.mpy` nodes.
     """
     import SCons.Util
-    from SCons.Script import SConscript
 
     patterns = [str(p) for p in SCons.Util.flatten([sconscripts])]
     paths = _sconscript_paths(env, patterns)
@@ -151,7 +150,7 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
             folder = os.path.dirname(path)
             variant = os.path.join(aenv["NATMOD_BUILD_DIR"], folder) if folder else aenv["NATMOD_BUILD_DIR"]
             extra = dict(exports or {}) if isinstance(exports, dict) else {}
-            SConscript(
+            env.SConscript(  # the env method: the global one would build a DefaultEnvironment
                 path,
                 variant_dir=variant,
                 duplicate=False,

@@ -34,7 +34,7 @@ def exists(env: Any) -> bool:
 
 def _read_variables(env: Any) -> None:
     """Apply command-line variables; values given to `Environment(...)` win (SCons restores them)."""
-    from SCons.Script import ARGUMENTS, Help
+    from SCons.Script import ARGUMENTS
     from SCons.Variables import Variables
 
     opts = Variables(None, ARGUMENTS)
@@ -43,7 +43,7 @@ def _read_variables(env: Any) -> None:
     opts.Update(env)
     env.Replace(**preset)
     if not env.get("_NATMOD_HELP_ADDED"):
-        Help(opts.GenerateHelpText(env), append=True)
+        env.Help(opts.GenerateHelpText(env), append=True)  # env's: no DefaultEnvironment
         env["_NATMOD_HELP_ADDED"] = True
 
 

@@ -24,6 +24,7 @@ STEP_RE = re.compile(r"^(CC|AS|AR|RANLIB|QSTR|MPY|LINK|MERGE|DIST) (\S+)(?: \[(\
 SCONSTRUCT = """\
 import natmod_scons
 
+DefaultEnvironment(tools=[])
 env = Environment(tools=["natmod"], toolpath=[natmod_scons.TOOLPATH])
 env.NativeMpyProject(["mods/*/SConscript"])
 """
