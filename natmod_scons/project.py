@@ -55,11 +55,15 @@ def _settings(env: Any) -> Settings:
 
 def _mpy_dir(settings: Settings) -> str:
     """The MicroPython tree, resolved by natmod_tool (explicit, $MPY_DIR, or the cached sdist)."""
+    from SCons.Script import GetOption
+
     from natmod_tool.mpydir import resolve_mpy_dir
 
     try:
-        return str(resolve_mpy_dir(settings.mpy_dir or None))
+        return str(resolve_mpy_dir(settings.mpy_dir or None, fetch=not GetOption("help")))
     except NatmodError as exc:
+        if GetOption("help"):
+            return settings.mpy_dir  # `scons -h` must work before the tree is fetched
         output.fail(str(exc))
 
 

@@ -77,7 +77,8 @@ def _flags(command: str) -> list[str]:
 def test_compile_flags_are_the_reference_flags(tmp_path: Path, mpy_dir: Path, installed_arches) -> None:
     manifest = json.loads((REPO_ROOT / "tests" / "vectors" / "manifest.json").read_text())["compile_flags"]
     make_repo(tmp_path)
-    arches = [a for a in installed_arches if a in manifest]
+    # the manifest's xtensawin line is the vectors' lx106 build, not a reference build
+    arches = [a for a in installed_arches if a in manifest and a != "xtensawin"]
     result = run_scons(tmp_path, "-j2", "V=1", f"ARCH={','.join(arches)}")
     assert result.returncode == 0, result
     for arch in arches:
