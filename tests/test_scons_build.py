@@ -209,3 +209,44 @@ def test_externs_file_and_arch_flags(tmp_path: Path, mpy_dir: Path, installed_ar
     assert again.names("CC") == [] and again.names("LINK") == ["board.mpy"], again
     done = run_micropython(script, [tmp_path / "build/x64/mods/board"], cwd=tmp_path)
     assert done.stdout.strip() == "0x40002000", done.stderr
+
+
+ASM_C = """\
+#include "py/dynruntime.h"
+
+int asm_seven(void);
+
+static mp_obj_t seven(void) {
+    return mp_obj_new_int(asm_seven());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(seven_obj, seven);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_seven, MP_OBJ_FROM_PTR(&seven_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+ASM_S = """\
+    .text
+    .globl asm_seven
+    .type asm_seven, @function
+asm_seven:
+    movl $7, %eax
+    ret
+"""
+
+
+def test_assembler_source_in_a_subfolder(tmp_path: Path, mpy_dir: Path, run_micropython) -> None:
+    make_repo(tmp_path)
+    write(tmp_path, "mods/asm/SConscript", 'Import("env")\nenv.NativeMpy("asmmod", ["asmmod.c", "x64/seven.S"])\n')
+    write(tmp_path, "mods/asm/asmmod.c", ASM_C)
+    write(tmp_path, "mods/asm/x64/seven.S", ASM_S)
+    result = run_scons(tmp_path, "-j2", "build/x64/mods/asm")
+    assert result.returncode == 0, result
+    assert result.names("AS") == ["mods/asm/x64/seven.S"], result
+    script = tmp_path / "check_asm.py"
+    script.write_text("import asmmod\nprint(asmmod.seven())\n")
+    done = run_micropython(script, [tmp_path / "build/x64/mods/asm"], cwd=tmp_path)
+    assert done.stdout.strip() == "7", done.stderr
