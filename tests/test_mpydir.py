@@ -194,9 +194,7 @@ def test_download_failure(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert list((clean_env / "natmod-tool").iterdir()) == []
 
 
-def test_checksum_mismatch(
-    clean_env: Path, monkeypatch: pytest.MonkeyPatch, fake_download: list[Path]
-) -> None:
+def test_checksum_mismatch(clean_env: Path, monkeypatch: pytest.MonkeyPatch, fake_download: list[Path]) -> None:
     monkeypatch.setattr(mpydir, "DEFAULT_SDIST_SHA256", "0" * 64)
     with pytest.raises(QstrError, match="sha256"):
         mpydir.resolve_mpy_dir()

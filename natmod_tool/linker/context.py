@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import LinkError
+from ..mpy.names import FUN_TABLE_SLOTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..arch.base import ArchInfo
@@ -35,28 +36,8 @@ PSEUDO_DEST = {
     EXT_OBJ_TABLE: DEST_OBJ_TABLE,
 }
 
-#: Firmware objects reachable by symbol name, in `mp_fun_table` order from slot 73 (spec 8.1).
-TYPE_SLOTS = {
-    name: 73 + i
-    for i, name in enumerate(
-        (
-            "mp_type_type",
-            "mp_type_str",
-            "mp_type_list",
-            "mp_type_dict",
-            "mp_type_fun_builtin_0",
-            "mp_type_fun_builtin_1",
-            "mp_type_fun_builtin_2",
-            "mp_type_fun_builtin_3",
-            "mp_type_fun_builtin_var",
-            "mp_type_Exception",
-            "mp_stream_read_obj",
-            "mp_stream_readinto_obj",
-            "mp_stream_unbuffered_readline_obj",
-            "mp_stream_write_obj",
-        )
-    )
-}
+#: Firmware objects reachable by symbol name: the named slots from 73 on (spec 8.1).
+TYPE_SLOTS = {name: slot for slot, name in enumerate(FUN_TABLE_SLOTS) if slot >= 73}
 SLOT_MEMSET, SLOT_MEMMOVE = 50, 51
 
 
