@@ -11,11 +11,12 @@ one SCons run parses each archive once.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LinkError
-from .elf import SHN_UNDEF, ElfObject, parse_object
+from .elf import SHN_UNDEF, ElfObject, parse_object, scan_global_symbols
 
 MAGIC = b"!<arch>\n"
 HEADER_SIZE = 60
@@ -35,9 +36,10 @@ class Member:
 
     def parsed(self, archive_label: str) -> ElfObject:
         """The member as an ELF object, parsed once."""
-        if self._parsed is None:
-            self._parsed = parse_object(f"{archive_label}:{self.name}", self.data)
-        return self._parsed
+        with _LOCK:
+            if self._parsed is None:
+                self._parsed = parse_object(f"{archive_label}:{self.name}", self.data)
+            return self._parsed
 
 
 @dataclass
@@ -118,23 +120,29 @@ def build_index(label: str, members: list[Member]) -> dict[str, Member]:
     for member in members:
         if member.data[:4] != b"\x7fELF":
             continue  # not an object (e.g. a text file in the archive): ignore like the reference
-        obj = member.parsed(label)
-        if obj.symbols is None:
-            continue
-        for sym in obj.symbols:
-            if sym.bind not in ("STB_GLOBAL", "STB_WEAK") or not sym.name:
+        symbols = scan_global_symbols(member.data)
+        if symbols is None:  # unusual or damaged: the full parser decides (and names the member)
+            obj = member.parsed(label)
+            if obj.symbols is None:
                 continue
-            if sym.shndx != SHN_UNDEF:
-                member.defines.append(sym.name)
-                index[sym.name] = member
+            symbols = [
+                (s.name, s.shndx != SHN_UNDEF, s.bind == "STB_WEAK")
+                for s in obj.symbols
+                if s.bind in ("STB_GLOBAL", "STB_WEAK") and s.name
+            ]
+        for name, defined, weak in symbols:
+            if defined:
+                member.defines.append(name)
+                index[name] = member
             else:
-                member.needs.append(sym.name)
-            if sym.bind == "STB_WEAK":
-                member.weak.add(sym.name)
+                member.needs.append(name)
+            if weak:
+                member.weak.add(name)
     return index
 
 
 _CACHE: dict[tuple[str, int, int], Archive] = {}
+_LOCK = threading.RLock()  # SCons -j links in several threads of one process
 
 
 def load_archive(path: str | os.PathLike[str], label: str | None = None) -> Archive:
@@ -146,14 +154,15 @@ def load_archive(path: str | os.PathLike[str], label: str | None = None) -> Arch
     except OSError as exc:
         raise LinkError(f"{label}: cannot read library ({exc.strerror}); check the -l path") from None
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    cached = _CACHE.get(key)
-    if cached is not None and cached.label == label:
-        return cached
-    data = p.read_bytes()
-    members = read_members(label, data)
-    archive = Archive(label=label, members=members, index=build_index(label, members))
-    _CACHE[key] = archive
-    return archive
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached.label == label:
+            return cached
+        data = p.read_bytes()
+        members = read_members(label, data)
+        archive = Archive(label=label, members=members, index=build_index(label, members))
+        _CACHE[key] = archive
+        return archive
 
 
 def clear_cache() -> None:

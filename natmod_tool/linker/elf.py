@@ -10,6 +10,7 @@ file.  Parsed objects are immutable so archive members can be cached across link
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass
 
 from elftools.common.exceptions import ELFError
@@ -181,3 +182,54 @@ def _read_relocs(sec, is_rela: bool) -> tuple[tuple[ElfReloc, ...], str | None]:
             )
         )
     return tuple(out), None
+
+
+_SHDR = {1: struct.Struct("<10I"), 2: struct.Struct("<IIQQQQIIQQ")}
+_SYM = {1: struct.Struct("<IIIBBH"), 2: struct.Struct("<IBBHQQ")}
+
+
+def scan_global_symbols(data: bytes) -> list[tuple[str, bool, bool]] | None:
+    """Global/weak symbols of an object as (name, defined, weak), without pyelftools.
+
+    Indexing an archive only needs each member's global names; parsing every member
+    of libm with pyelftools took seconds.  Returns None when the object is not a
+    plain little-endian ELF this fast path understands (the caller then parses it
+    fully, which reports damage properly).
+    """
+    if len(data) < 64 or data[:4] != b"\x7fELF" or data[5] != 1 or data[4] not in (1, 2):
+        return None
+    cls = data[4]
+    if cls == 1:
+        shoff, (shentsize, shnum) = struct.unpack_from("<I", data, 0x20)[0], struct.unpack_from("<HH", data, 0x2E)
+    else:
+        shoff, (shentsize, shnum) = struct.unpack_from("<Q", data, 0x28)[0], struct.unpack_from("<HH", data, 0x3A)
+    shdr, sym = _SHDR[cls], _SYM[cls]
+    if shentsize != shdr.size or shnum == 0 or shoff + shnum * shdr.size > len(data):
+        return None
+    headers = [shdr.unpack_from(data, shoff + i * shdr.size) for i in range(shnum)]
+    symtabs = [h for h in headers if h[1] == 2]  # SHT_SYMTAB
+    if len(symtabs) != 1:
+        return None
+    h = symtabs[0]
+    offset, size, link = (h[4], h[5], h[6]) if cls == 1 else (h[4], h[5], h[6])
+    if link >= shnum or offset + size > len(data):
+        return None
+    str_off, str_size = headers[link][4], headers[link][5]
+    if str_off + str_size > len(data):
+        return None
+    strtab = data[str_off : str_off + str_size]
+    out = []
+    for pos in range(offset, offset + size - sym.size + 1, sym.size):
+        fields = sym.unpack_from(data, pos)
+        if cls == 1:
+            name_off, info, shndx = fields[0], fields[3], fields[5]
+        else:
+            name_off, info, shndx = fields[0], fields[1], fields[3]
+        bind = info >> 4
+        if bind not in (1, 2) or name_off == 0 or name_off >= len(strtab):
+            continue
+        end = strtab.find(b"\0", name_off)
+        name = strtab[name_off : end if end >= 0 else len(strtab)].decode("utf-8", errors="replace")
+        if name:
+            out.append((name, shndx != 0, bind == 2))
+    return out
