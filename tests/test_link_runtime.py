@@ -110,3 +110,33 @@ def test_reordered_objects_run_like_the_original_order(tmp_path):
     broken.mkdir()
     shutil.copy(VECTORS / "multiobj-reordered" / "x64" / "expected.mpy", broken / "ref.mpy")
     assert run_micropython(broken, "import ref").returncode != 0
+
+
+@needs_micropython
+def test_writable_data_vectors_run(tmp_path):
+    """Static BSS (text image) and initialised `.data` (rodata image) work at run time.
+
+    The vectors store their result under static qstr 1 (the empty name); the
+    reference rejected all three objects on x64.
+    """
+    for case, obj, name in (
+        ("static-bss", "staticbss.o", "sb"),
+        ("data-nonempty", "data.o", "dn"),
+        ("small-data", "smalldata.o", "sd"),
+    ):
+        mpy = link([VECTORS / case / "x64" / obj], "x64", source_name=f"{name}.mpy").mpy
+        (tmp_path / f"{name}.mpy").write_bytes(mpy)
+    code = "import sb, dn, sd\nf = sb.__dict__['']\nprint(f(), f(), f(), dn.__dict__[''], sd.__dict__[''])"
+    proc = run_micropython(tmp_path, code)
+    assert proc.returncode == 0, proc.stderr
+    # calls counts 1, 2, 3; lookup[1] = 20 + 1; counter = 5 + 1
+    assert proc.stdout.split() == ["1", "2", "3", "21", "6"]
+
+
+@needs_micropython
+def test_static_and_initialised_data_with_dynruntime(tmp_path):
+    build_x64("statics", ["statics.c"], tmp_path)
+    code = "import statics as s\nprint(s.bump(), s.bump(), s.table(2), s.poke(2, 7), s.table(2), s.name(), s.fill(3))"
+    proc = run_micropython(tmp_path, code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["1", "2", "30", "None", "7", "static", "aaa"]

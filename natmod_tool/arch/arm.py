@@ -49,6 +49,7 @@ class ArmFamily(Family):
         135: "R_ARM_THM_ALU_ABS_G3_NC",
     }
     got_types = frozenset({26, 96})
+    direct_types = frozenset({3, 10, 30})
     data_types = frozenset({2})
     stub = (bytes.fromhex("004b184700000000"), 4)
 

@@ -46,6 +46,9 @@ class Family:
     got_types: ClassVar[frozenset[int]] = frozenset()
     #: relocation type numbers for data words in `.data.rel.ro*` (spec 11.4)
     data_types: ClassVar[frozenset[int]] = frozenset()
+    #: relocation types whose value is a distance from the code (S - P, S - GOT): their
+    #: targets must be in the text image (spec 11.2 (a), (e) and RISC-V PC-relative)
+    direct_types: ClassVar[frozenset[int]] = frozenset()
     #: memset/memmove stub bytes and offset of the pointer word (spec 10.8); None: no stubs
     stub: ClassVar[tuple[bytes, int] | None] = None
 

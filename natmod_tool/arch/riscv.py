@@ -91,6 +91,7 @@ class RiscvFamily(Family):
         word = 1 if xlen == 32 else 2
         self.got_types = frozenset({word, GOT_HI20, 41})
         self.data_types = frozenset({1, 2})
+        self.direct_types = frozenset({PCREL_HI20, *_PCREL_TYPES})
         if xlen == 32:
             self.stub = (bytes.fromhex("97060000944682860000000000000000")[:12], 8)
         else:
@@ -187,8 +188,6 @@ class RiscvFamily(Family):
                 f"{sym.label}: fixed relocation to external symbol: {sym.display()}; "
                 "compile with -fpic so it is reached through the GOT"
             )
-        if sym.section.image == "bss" and reloc.type != HI20:
-            ctx.warn_static_bss(reloc, sym)
         return sym.section.addr + sym.value
 
     @staticmethod

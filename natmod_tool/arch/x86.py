@@ -52,6 +52,7 @@ class X86Family(Family):
         43: "R_386_GOT32X",
     }
     got_types = frozenset({2, 3, 43})
+    direct_types = frozenset({2, 4, 9})
     data_types = frozenset({1})
     stub = (bytes.fromhex("909090b800000000ffe0"), 4)
 
@@ -80,8 +81,6 @@ class X86Family(Family):
                 sym = sym.target()
             if sym.section is None or sym.section.pseudo:
                 raise unsupported(ctx, reloc)
-            if sym.section.image == "bss":
-                ctx.warn_static_bss(reloc, sym)
             addr = sym.section.addr + sym.value
             ctx.le32_add(section, p, addr - ctx.got_address() + reloc.addend)
         else:
@@ -105,6 +104,7 @@ class X64Family(Family):
         42: "R_X86_64_REX_GOTPCRELX",
     }
     got_types = frozenset({9, 41, 42})
+    direct_types = frozenset({2, 4})
     data_types = frozenset({1})
     stub = (bytes.fromhex("90909090909048b80000000000000000ffe0"), 8)
 

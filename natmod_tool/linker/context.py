@@ -56,6 +56,7 @@ class Section:
     pseudo: bool = False  # stands for a firmware object, never laid out
     stub_slot: int | None = None  # memset/memmove stub: fun-table slot of its pointer word
     stub_pointer: int = 0  # offset of the stub's pointer word
+    pc_relative: bool = False  # writable data reached PC-relatively: must live in the text image
     named: list[Symbol] = field(default_factory=list)  # object/function symbols, for messages
 
     def names_at(self, offset: int | None = None) -> str:
@@ -176,14 +177,6 @@ class LinkContext:
         if message not in self.warnings:
             self.warnings.append(message)
             self.log(1, f"warning: {message}")
-
-    def warn_static_bss(self, reloc: Reloc, sym: Symbol) -> None:
-        """The reference links this into wrong code; we keep its bytes but say so."""
-        name = sym.name if sym.type in ("STT_OBJECT", "STT_FUNC") else sym.section.names_at() if sym.section else "?"
-        self.warn(
-            f"{reloc.section.label}: {name} is static BSS reached PC-relatively from "
-            f"{reloc.section.name}: the module will read and write the wrong memory; make the variable non-static"
-        )
 
     # -- images -----------------------------------------------------------------
     def image_of(self, section: Section) -> bytearray:

@@ -21,7 +21,7 @@ from .archive import Archive, load_archive
 from .context import LinkContext
 from .elf import parse_object
 from .externs import parse_externs
-from .layout import entry_alignment_warning, layout_with_trampoline
+from .layout import entry_alignment_warning, layout_with_trampoline, mark_pc_relative_data
 from .libs import expand_libs
 from .load import load_object
 from .relocate import apply_all
@@ -137,6 +137,7 @@ def link(
             f"unknown symbol: mpy_init: not defined in {names} (every natmod needs a global mpy_init function)"
         )
     entry_alignment_warning(ctx, entry)
+    mark_pc_relative_data(ctx)
     layout_with_trampoline(ctx, entry)
     ctx.log(2, "sections:")
     for section in ctx.sections:

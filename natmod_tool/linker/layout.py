@@ -20,12 +20,40 @@ def _align(value: int, alignment: int) -> int:
 
 
 def image_for(ctx: LinkContext, section: Section) -> str:
-    """Which image holds a section (spec 10.6)."""
-    if not ctx.arch.rodata_in_text and section.name.startswith((".rodata", ".data.rel.ro")):
+    """Which image holds a section (spec 10.6, plus writable data; see docs/linker.md).
+
+    Zero-initialised data goes to the bss image and initialised writable data
+    (`.data*`) to the rodata image, which the loader allocates in RAM next to the
+    bss.  Both are only reachable through the GOT or relocated words, so when code
+    reaches a writable section PC-relatively (static variables) the section is put
+    in the text image instead, at a fixed distance from the code.
+    """
+    name = section.name
+    if name.startswith(".bss"):
+        return "text" if section.pc_relative else "bss"
+    if name.startswith(".data") and not name.startswith(".data.rel.ro"):
+        return "text" if section.pc_relative else "rodata"
+    if not ctx.arch.rodata_in_text and name.startswith((".rodata", ".data.rel.ro")):
         return "rodata"
-    if section.name.startswith(".bss"):
-        return "bss"
     return "text"
+
+
+def mark_pc_relative_data(ctx: LinkContext) -> None:
+    """Find writable sections that code reaches PC-relatively (static variables)."""
+    direct = ctx.arch.family.direct_types
+    for section in ctx.sections:
+        if not section.name.startswith((".text", ".rodata")):
+            continue
+        for reloc in section.relocs:
+            if reloc.type not in direct:
+                continue
+            target = reloc.sym.target().section
+            if target is None or target.pseudo:
+                continue
+            if target.name.startswith(".bss") or (
+                target.name.startswith(".data") and not target.name.startswith(".data.rel.ro")
+            ):
+                target.pc_relative = True
 
 
 def place(ctx: LinkContext, gap: int) -> None:

@@ -7,7 +7,7 @@ from .context import LinkContext, Reloc, Section, Symbol
 from .elf import MAX_SIZE, SHN_UNDEF, ElfObject
 
 #: input sections the native format can carry; `.literal` only feeds the xtensa GOT/LIT
-KEPT_PREFIXES = (".literal", ".text", ".rodata", ".data.rel.ro", ".bss")
+KEPT_PREFIXES = (".literal", ".text", ".rodata", ".data", ".bss")
 
 
 def check_machine(ctx: LinkContext, obj: ElfObject) -> None:
@@ -56,11 +56,6 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
                     ctx.literals.append(section)
                 else:
                     ctx.sections.append(section)
-            elif sec.name.startswith(".data"):
-                raise LinkError(
-                    f"{obj.label}: {sec.name} non-empty: natmods cannot have initialised writable "
-                    "data; make it const, or zero-initialised"
-                )
             elif sec.name.startswith((".tdata", ".tbss")):
                 raise LinkError(f"{obj.label}: {sec.name}: thread-local storage is not supported in natmods")
         elif sec.type in ("SHT_REL", "SHT_RELA") and not 0 <= sec.info < len(obj.sections):

@@ -27,7 +27,7 @@ def apply_all(ctx: LinkContext) -> None:
         if section.name.startswith((".text", ".rodata")):
             for reloc in section.relocs:
                 family.apply_code(ctx, reloc)
-        elif section.name.startswith(".data.rel.ro"):
+        elif section.name.startswith(".data"):
             for reloc in section.relocs:
                 if reloc.type not in family.data_types:
                     raise unsupported(ctx, reloc)

@@ -94,6 +94,8 @@ def resolve_symbols(ctx: LinkContext) -> None:
             sym.section = _mem_stub(ctx, MEM_FUNCTIONS[name])
         elif sym.bind == "STB_WEAK":
             sym.fixed = 0  # an unresolved weak reference is a null address
+        elif name.startswith("__emutls_") or name.endswith("__tls_get_addr"):
+            errors.append(f"{sym.label}: undefined symbol: {name}: thread-local storage is not supported in natmods")
         else:
             errors.append(f"{sym.label}: undefined symbol: {name}")
     for name, address in ctx.externs.items():
