@@ -29,6 +29,7 @@ class Member:
     position: int
     name: str
     data: bytes
+    header_offset: int = -1  # where its header starts in the archive (armap offsets point there)
     _parsed: ElfObject | None = None
     defines: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)  # symbol-table order
@@ -104,7 +105,9 @@ def read_members(label: str, data: bytes) -> list[Member]:
             name = tail[:stop].rstrip(b"/").decode("latin-1")
         elif raw_name.endswith("/"):
             name = raw_name[:-1]
-        members.append(Member(position=len(members), name=_printable(name), data=body))
+        members.append(
+            Member(position=len(members), name=_printable(name), data=body, header_offset=start - HEADER_SIZE)
+        )
     return members
 
 
@@ -114,30 +117,70 @@ def _printable(name: str) -> str:
     return clean[:200] or "?"
 
 
-def build_index(label: str, members: list[Member]) -> dict[str, Member]:
-    """Index the members by the global symbols they define (the last definer wins)."""
+def read_armap(data: bytes) -> list[tuple[str, int]] | None:
+    """The GNU symbol map (`/` or `/SYM64/` first member): (name, member header offset) pairs.
+
+    It lists every global symbol the members define, in member order, so indexing an
+    archive needs no member parsing at all.  None when absent or damaged.
+    """
+    header = data[8 : 8 + HEADER_SIZE]
+    if len(header) < HEADER_SIZE or header[58:60] != b"`\n":
+        return None
+    name = header[:16].decode("latin-1").rstrip(" ")
+    width = {"/": 4, "/SYM64/": 8}.get(name)
+    try:
+        size = int(header[48:58].decode("ascii").strip() or "0")
+    except ValueError:
+        return None
+    body = data[8 + HEADER_SIZE : 8 + HEADER_SIZE + size]
+    if width is None or len(body) != size or size < width:
+        return None
+    count = int.from_bytes(body[:width], "big")
+    names_at = width + count * width
+    if names_at > size:
+        return None
+    offsets = [int.from_bytes(body[width + i * width : 2 * width + i * width], "big") for i in range(count)]
+    names = body[names_at:].split(b"\0")
+    if len(names) < count:
+        return None
+    return [(names[i].decode("utf-8", errors="replace"), offsets[i]) for i in range(count)]
+
+
+def analyse(label: str, member: Member) -> None:
+    """Fill a member's defined, needed and weak names (symbol-table order), once."""
+    if member.defines or member.needs or member.weak or member.data[:4] != b"\x7fELF":
+        return
+    symbols = scan_global_symbols(member.data)
+    if symbols is None:  # unusual or damaged: the full parser decides (and names the member)
+        obj = member.parsed(label)
+        symbols = [
+            (s.name, s.shndx != SHN_UNDEF, s.bind == "STB_WEAK")
+            for s in obj.symbols or ()
+            if s.bind in ("STB_GLOBAL", "STB_WEAK") and s.name
+        ]
+    for name, defined, weak in symbols:
+        (member.defines if defined else member.needs).append(name)
+        if weak:
+            member.weak.add(name)
+
+
+def build_index(label: str, members: list[Member], armap: list[tuple[str, int]] | None = None) -> dict[str, Member]:
+    """Index the members by the global symbols they define (the last definer wins).
+
+    With a symbol map the members are not even scanned until one is pulled.
+    """
     index: dict[str, Member] = {}
+    if armap is not None:
+        by_offset = {m.header_offset: m for m in members}
+        if all(offset in by_offset for _, offset in armap):
+            for name, offset in armap:
+                if name:
+                    index[name] = by_offset[offset]
+            return index
     for member in members:
-        if member.data[:4] != b"\x7fELF":
-            continue  # not an object (e.g. a text file in the archive): ignore like the reference
-        symbols = scan_global_symbols(member.data)
-        if symbols is None:  # unusual or damaged: the full parser decides (and names the member)
-            obj = member.parsed(label)
-            if obj.symbols is None:
-                continue
-            symbols = [
-                (s.name, s.shndx != SHN_UNDEF, s.bind == "STB_WEAK")
-                for s in obj.symbols
-                if s.bind in ("STB_GLOBAL", "STB_WEAK") and s.name
-            ]
-        for name, defined, weak in symbols:
-            if defined:
-                member.defines.append(name)
-                index[name] = member
-            else:
-                member.needs.append(name)
-            if weak:
-                member.weak.add(name)
+        analyse(label, member)
+        for name in member.defines:
+            index[name] = member
     return index
 
 
@@ -160,7 +203,7 @@ def load_archive(path: str | os.PathLike[str], label: str | None = None) -> Arch
             return cached
         data = p.read_bytes()
         members = read_members(label, data)
-        archive = Archive(label=label, members=members, index=build_index(label, members))
+        archive = Archive(label=label, members=members, index=build_index(label, members, read_armap(data)))
         _CACHE[key] = archive
         return archive
 

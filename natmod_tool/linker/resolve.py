@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 
 from ..errors import LinkError
-from .archive import Archive, Member
+from .archive import Archive, Member, analyse
 from .context import (
     EXT_FUN_TABLE,
     EXT_OBJ_TABLE,
@@ -45,6 +45,7 @@ def pull_members(ctx: LinkContext, archives: list[Archive]) -> list[tuple[Archiv
         if id(member) in pulled_ids:
             continue
         pulled_ids.add(id(member))
+        analyse(archive.label, member)
         pulled.append((archive, member))
         for defined in member.defines:
             if defined in provided and not defined.startswith("__x86.get_pc_thunk."):
