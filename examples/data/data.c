@@ -5,9 +5,11 @@
 //   strings, functions or global variables -- the linker relocates them;
 // * zero-initialised global variables ("BSS"), allocated when the module is
 //   loaded.
-// What it may not hold: initialised writable data (`int x = 5;` outside a
-// function) and static (file-local) zero-initialised variables; declare the
-// buffers below without `static` and give them a prefix instead.
+// Portable style: MicroPython's own linker (mpy_ld.py) rejects initialised
+// writable data (`int x = 5;` outside a function) and static (file-local)
+// zero-initialised variables.  natmod-tool links both (see docs/linker.md,
+// "Writable data"), but this example sticks to what every natmod linker and
+// port accepts: the buffers below are declared without `static`, with a prefix.
 #include "py/dynruntime.h"
 
 // ---- read-only data -------------------------------------------------------
@@ -32,7 +34,7 @@ static const colour_t data_colours[] = {
     {STR_AND_LEN("teal"), {0, 128, 128}},
 };
 
-// ---- zero-initialised globals (BSS); note: not static ----------------------
+// ---- zero-initialised globals (BSS); not static, see above ----------------
 
 #define DATA_BUCKETS (8)
 uint32_t data_histogram[DATA_BUCKETS];

@@ -17,7 +17,8 @@
 #define ex_nlr_pop() (mp_fun_table.nlr_pop())
 
 // A custom exception class, exceptions.RangeError(ValueError), created at
-// import time.  It must be writable, so it is a (non-static) BSS global.
+// import time.  It must be writable, so it is a BSS global (not static: the
+// portable choice, see examples/data/data.c).
 mp_obj_full_type_t exceptions_range_error_type;
 
 // check_range(x, lo, hi) -> x, or raise RangeError

@@ -64,7 +64,8 @@ typedef struct {
 } stack_obj_t;
 
 // The type object must be writable (it is filled in by mpy_init), so it is a
-// zero-initialised global: BSS.  Not static: file-local BSS is unsupported.
+// zero-initialised global: BSS.  Not static, so that the module also links
+// with MicroPython's mpy_ld.py, which rejects file-local BSS.
 mp_obj_full_type_t heap_stack_type;
 
 static mp_obj_t stack_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
