@@ -45,6 +45,9 @@ public:
         }
         return total;
     }
+    T peak() const {
+        return count_ == N ? largest(items_) : 0;
+    }
 
 private:
     T items_[N] = {};
@@ -52,16 +55,19 @@ private:
     size_t count_ = 0;
 };
 
-// A plain class: running statistics over the last 4 samples.
-class Averager {
+// A plain class: a sliding window over the last 4 samples, each scaled.
+class Window {
 public:
-    explicit Averager(mp_int_t scale) : scale_(scale) {
+    explicit Window(mp_int_t scale) : scale_(scale) {
     }
     void add(mp_int_t sample) {
         ring_.push(sample * scale_);
     }
-    mp_int_t mean() const {
-        return ring_.size() ? ring_.sum() / static_cast<mp_int_t>(ring_.size()) : 0;
+    mp_int_t total() const {
+        return ring_.sum();
+    }
+    mp_int_t peak() const {
+        return ring_.peak();
     }
     size_t count() const {
         return ring_.size();
@@ -74,38 +80,43 @@ private:
 
 // The Python object: a MicroPython object header plus a pointer to the C++
 // object, which lives on the MicroPython heap (natmod_new), reachable from here.
-struct averager_obj_t {
+struct window_obj_t {
     mp_obj_base_t base;
-    Averager *impl;
+    Window *impl;
 };
 
-averager_obj_t *to_averager(mp_obj_t self_in) {
-    return static_cast<averager_obj_t *>(MP_OBJ_TO_PTR(self_in));
+Window &to_window(mp_obj_t self_in) {
+    return *static_cast<window_obj_t *>(MP_OBJ_TO_PTR(self_in))->impl;
 }
 
-mp_obj_t averager_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+mp_obj_t window_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 0, 1, false);
     mp_int_t scale = n_args > 0 ? mp_obj_get_int(args[0]) : 1;
-    averager_obj_t *self = mp_obj_malloc(averager_obj_t, type);
-    self->impl = natmod_new<Averager>(scale);
+    window_obj_t *self = mp_obj_malloc(window_obj_t, type);
+    self->impl = natmod_new<Window>(scale);
     return MP_OBJ_FROM_PTR(self);
 }
 
-mp_obj_t averager_add(mp_obj_t self_in, mp_obj_t sample_in) {
-    to_averager(self_in)->impl->add(mp_obj_get_int(sample_in));
+mp_obj_t window_add(mp_obj_t self_in, mp_obj_t sample_in) {
+    to_window(self_in).add(mp_obj_get_int(sample_in));
     return mp_const_none;
 }
-MP_DEFINE_CONST_FUN_OBJ_2(averager_add_obj, averager_add);
+MP_DEFINE_CONST_FUN_OBJ_2(window_add_obj, window_add);
 
-mp_obj_t averager_mean(mp_obj_t self_in) {
-    return mp_obj_new_int(to_averager(self_in)->impl->mean());
+mp_obj_t window_total(mp_obj_t self_in) {
+    return mp_obj_new_int(to_window(self_in).total());
 }
-MP_DEFINE_CONST_FUN_OBJ_1(averager_mean_obj, averager_mean);
+MP_DEFINE_CONST_FUN_OBJ_1(window_total_obj, window_total);
 
-mp_obj_t averager_count(mp_obj_t self_in) {
-    return mp_obj_new_int(to_averager(self_in)->impl->count());
+mp_obj_t window_peak(mp_obj_t self_in) {
+    return mp_obj_new_int(to_window(self_in).peak());
 }
-MP_DEFINE_CONST_FUN_OBJ_1(averager_count_obj, averager_count);
+MP_DEFINE_CONST_FUN_OBJ_1(window_peak_obj, window_peak);
+
+mp_obj_t window_count(mp_obj_t self_in) {
+    return mp_obj_new_int(to_window(self_in).count());
+}
+MP_DEFINE_CONST_FUN_OBJ_1(window_count_obj, window_count);
 
 // The same template function, instantiated for two element types.
 mp_obj_t table_max(void) {
@@ -122,7 +133,7 @@ MP_DEFINE_CONST_FUN_OBJ_2(max_of_obj, max_of);
 } // namespace
 
 // Filled in at import time, so writable: a zero-initialised, non-static global.
-mp_obj_full_type_t cppclass_averager_type;
+mp_obj_full_type_t cppclass_window_type;
 
 // natmod_cpp.h declares mpy_init extern "C": its symbol keeps its C name.
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
@@ -131,16 +142,17 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     mp_store_global(MP_QSTR_table_max, MP_OBJ_FROM_PTR(&table_max_obj));
     mp_store_global(MP_QSTR_max_of, MP_OBJ_FROM_PTR(&max_of_obj));
 
-    cppclass_averager_type.base.type = &mp_type_type;
-    cppclass_averager_type.flags = MP_TYPE_FLAG_NONE;
-    cppclass_averager_type.name = MP_QSTR_Averager;
-    MP_OBJ_TYPE_SET_SLOT(&cppclass_averager_type, make_new, averager_make_new, 0);
-    mp_obj_t methods = mp_obj_new_dict(3);
-    mp_obj_dict_store(methods, MP_OBJ_NEW_QSTR(MP_QSTR_add), MP_OBJ_FROM_PTR(&averager_add_obj));
-    mp_obj_dict_store(methods, MP_OBJ_NEW_QSTR(MP_QSTR_mean), MP_OBJ_FROM_PTR(&averager_mean_obj));
-    mp_obj_dict_store(methods, MP_OBJ_NEW_QSTR(MP_QSTR_count), MP_OBJ_FROM_PTR(&averager_count_obj));
-    MP_OBJ_TYPE_SET_SLOT(&cppclass_averager_type, locals_dict, MP_OBJ_TO_PTR(methods), 1);
-    mp_store_global(MP_QSTR_Averager, MP_OBJ_FROM_PTR(&cppclass_averager_type));
+    cppclass_window_type.base.type = &mp_type_type;
+    cppclass_window_type.flags = MP_TYPE_FLAG_NONE;
+    cppclass_window_type.name = MP_QSTR_Window;
+    MP_OBJ_TYPE_SET_SLOT(&cppclass_window_type, make_new, window_make_new, 0);
+    mp_obj_t methods = mp_obj_new_dict(4);
+    mp_obj_dict_store(methods, MP_OBJ_NEW_QSTR(MP_QSTR_add), MP_OBJ_FROM_PTR(&window_add_obj));
+    mp_obj_dict_store(methods, MP_OBJ_NEW_QSTR(MP_QSTR_total), MP_OBJ_FROM_PTR(&window_total_obj));
+    mp_obj_dict_store(methods, MP_OBJ_NEW_QSTR(MP_QSTR_peak), MP_OBJ_FROM_PTR(&window_peak_obj));
+    mp_obj_dict_store(methods, MP_OBJ_NEW_QSTR(MP_QSTR_count), MP_OBJ_FROM_PTR(&window_count_obj));
+    MP_OBJ_TYPE_SET_SLOT(&cppclass_window_type, locals_dict, MP_OBJ_TO_PTR(methods), 1);
+    mp_store_global(MP_QSTR_Window, MP_OBJ_FROM_PTR(&cppclass_window_type));
 
     MP_DYNRUNTIME_INIT_EXIT
 }
