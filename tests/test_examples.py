@@ -79,10 +79,14 @@ class ExamplesBuild:
         return "\n".join(self.output.splitlines()[-lines:])
 
 
+#: source suffixes NativeMpy accepts (C, C++, assembler, Python)
+SOURCE_SUFFIXES = (".c", ".cpp", ".cc", ".cxx", ".S", ".s", ".sx", ".py")
+
+
 def module_sources(name: str) -> list[Path]:
-    """The sources the preprocess step scans: the example's own C, asm and Python files."""
+    """The sources the preprocess step scans: the example's own top-level source files."""
     folder = EXAMPLES_DIR / name
-    return sorted(p for p in folder.iterdir() if p.suffix in (".c", ".S", ".py") and not p.name.startswith("test_"))
+    return sorted(p for p in folder.iterdir() if p.suffix in SOURCE_SUFFIXES and not p.name.startswith("test_"))
 
 
 def scons_env() -> dict[str, str]:
