@@ -8,6 +8,8 @@ from .elf import MAX_SIZE, SHN_UNDEF, ElfObject
 
 #: input sections the native format can carry; `.literal` only feeds the xtensa GOT/LIT
 KEPT_PREFIXES = (".literal", ".text", ".rodata", ".data", ".bss")
+#: code the C/C++ runtime runs before main/after exit: a natmod has no such runtime
+STARTUP_PREFIXES = (".init_array", ".preinit_array", ".fini_array", ".ctors", ".dtors")
 
 
 def check_machine(ctx: LinkContext, obj: ElfObject) -> None:
@@ -36,6 +38,11 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
         raise LinkError(f"{obj.label}: no symbol table (.symtab); do not strip objects before linking")
     kept: dict[int, Section] = {}
     for sec in obj.sections:
+        if sec.size and sec.name.startswith(STARTUP_PREFIXES) and sec.type != "SHT_NOBITS":
+            raise LinkError(
+                f"{obj.label}: {sec.name}: static constructors/destructors need a C++ runtime that natmods "
+                "do not have; give global objects a constexpr constructor (or none), or create them in mpy_init"
+            )
         if sec.type in ("SHT_PROGBITS", "SHT_NOBITS"):
             if sec.size == 0:
                 continue
