@@ -83,10 +83,11 @@ class ExamplesBuild:
 SOURCE_SUFFIXES = (".c", ".cpp", ".cc", ".cxx", ".S", ".s", ".sx", ".py")
 
 
-def module_sources(name: str) -> list[Path]:
-    """The sources the preprocess step scans: the example's own top-level source files."""
+def module_sources(name: str, recursive: bool = False) -> list[Path]:
+    """Source files of an example (not its test script): top level, or the whole folder."""
     folder = EXAMPLES_DIR / name
-    return sorted(p for p in folder.iterdir() if p.suffix in SOURCE_SUFFIXES and not p.name.startswith("test_"))
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(p for p in found if p.suffix in SOURCE_SUFFIXES and not p.name.startswith("test_"))
 
 
 def scons_env() -> dict[str, str]:
@@ -254,12 +255,16 @@ def test_example_builds_and_validates(name, arch, examples_build, mpy_dir):
     else:
         assert mpy.raw_code is natives[0]
 
-    # the module's own qstrs, in config-header order, right after the source name
-    expected = native_qstr_names(module_sources(name), static)
-    assert read_native_qstrs(examples_build.config_h(arch, name)) == expected
-    table = [entry.text for entry in mpy.qstrs[1 : 1 + len(expected)]]
-    assert table == expected
-    assert not any(entry.is_static for entry in mpy.qstrs[1 : 1 + len(expected)])
+    # the config header holds the qstrs of the module's sources: at least those of its
+    # top-level files, at most those of every file in its folder (sources may sit in
+    # subfolders); the .mpy holds exactly the header's, in order, after the source name
+    header = read_native_qstrs(examples_build.config_h(arch, name))
+    at_least = set(native_qstr_names(module_sources(name), static))
+    at_most = set(native_qstr_names(module_sources(name, recursive=True), static))
+    assert at_least <= set(header) <= at_most
+    table = mpy.qstrs[1 : 1 + len(header)]
+    assert [entry.text for entry in table] == header
+    assert not any(entry.is_static for entry in table)
 
 
 # ---------------------------------------------------------------------------------------
