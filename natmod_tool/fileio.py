@@ -10,6 +10,17 @@ from typing import Union
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+def _read_umask() -> int:
+    """The process umask (read once at import: os.umask can only be read by setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: mkstemp creates files 0600; outputs get the mode a plain open() would give them
+_FILE_MODE = 0o666 & ~_read_umask()
+
+
 def write_atomic(path: PathLike, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder, then rename.
 
@@ -25,6 +36,7 @@ def write_atomic(path: PathLike, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            os.fchmod(handle.fileno(), _FILE_MODE)
         os.replace(tmp, target)
     except BaseException as exc:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -47,3 +48,13 @@ def test_repeated_links_in_one_process_are_identical():
     """Two runs, one process: identical bytes (the reference varies with PYTHONHASHSEED)."""
     outputs = {link([TWO / "archive_two.o"], "x64", libs=[TWO / "libfoo.a"], source_name="m.mpy").mpy for _ in range(3)}
     assert len(outputs) == 1
+
+
+def test_outputs_get_the_usual_file_mode(tmp_path):
+    """Atomic writes go through mkstemp (mode 0600); the result must be readable like any output."""
+    from natmod_tool.fileio import write_atomic
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    write_atomic(tmp_path / "out.mpy", b"M")
+    assert (tmp_path / "out.mpy").stat().st_mode & 0o777 == 0o666 & ~umask
