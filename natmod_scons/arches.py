@@ -33,6 +33,36 @@ NATMOD_CCCOM = (
     "$NATMOD_FLOAT_CFLAGS $CFLAGS_EXTRA -o $TARGET -c $SOURCES"
 )
 
+#: C++ in place of `-std=c99`: no exceptions, RTTI, thread-safe statics or
+#: `__cxa_atexit`, so the objects reference no C++ runtime a natmod does not have
+STD_CXXFLAGS = (
+    "-std=c++17",
+    "-Os",
+    "-Wall",
+    "-Werror",
+    "-fno-exceptions",
+    "-fno-rtti",
+    "-fno-threadsafe-statics",
+    "-fno-use-cxa-atexit",
+)
+#: the same order as NATMOD_CCCOM.  `py/dynruntime.h` is C: a few of its inline
+#: functions and macros convert `void *` implicitly, which C++ rejects.  `-fpermissive`
+#: turns exactly those into warnings and `-isystem $NATMOD_MPY_DIR` silences warnings
+#: from MicroPython's headers (macro expansions included); the module's own code keeps
+#: `-Wall -Werror`, so the same mistake in it is still an error.
+NATMOD_CXXCOM = (
+    "$CXX $CXXFLAGS $_CPPINCFLAGS $NATMOD_STD_CXXFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
+    "$NATMOD_FLOAT_CFLAGS -fpermissive -isystem $NATMOD_MPY_DIR -idirafter $NATMOD_CXX_FALLBACK_DIR "
+    "$CXXFLAGS_EXTRA -o $TARGET -c $SOURCES"
+)
+#: the header C++ modules include instead of `py/dynruntime.h` (see include/natmod_cpp.h)
+INCLUDE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
+#: searched last (-idirafter): `<climits>` for g++ without libstdc++ headers (RISC-V, lx106)
+CXX_FALLBACK_DIR = os.path.join(INCLUDE_DIR, "fallback")
+#: Debian packages with the C++ compiler, where it is not in the arch's own packages
+#: (g++-multilib: the 32-bit libstdc++ headers that `g++ -m32` needs for <climits>)
+CXX_PACKAGES = {"x86": ("g++", "g++-multilib"), "x64": ("g++",)}
+
 
 @dataclass(frozen=True)
 class Toolchain:
@@ -42,6 +72,15 @@ class Toolchain:
     cc: tuple[str, ...]  # argv prefix: ("arm-none-eabi-gcc",) or ("gcc", "-m32")
     binutils_prefix: str  # for ar/ranlib; "" means the host's
     probe: Probe
+    cxx: tuple[str, ...] | None = None  # the matching g++, None when not installed
+
+    @property
+    def cxx_missing(self) -> str:
+        """Why C++ sources cannot be compiled for this arch, with what to install."""
+        wanted = " ".join(_cxx_argv(self.cc))
+        packages = CXX_PACKAGES.get(self.info.name, self.info.debian_packages)
+        hint = f"install the Debian package {' '.join(packages)}" if packages else f"put {wanted} on PATH"
+        return f"C++ sources need {wanted} for {self.info.name}, which is not on PATH: {hint}"
 
     @property
     def specs_flags(self) -> list[str]:
@@ -97,6 +136,14 @@ def _candidates(info: ArchInfo) -> list[tuple[str, ...]]:
     return [own]
 
 
+def _cxx_argv(cc: tuple[str, ...]) -> tuple[str, ...]:
+    """The C++ driver matching a C compiler argv: `arm-none-eabi-gcc` -> `arm-none-eabi-g++`."""
+    head = cc[0]
+    if head.endswith("gcc"):
+        head = head[: -len("gcc")] + "g++"
+    return (head, *cc[1:])
+
+
 def find_toolchain(info: ArchInfo, cache: ProbeCache) -> Toolchain | Missing:
     """The first working compiler for `info`, or a `Missing` saying what to install."""
     flags = list(info.cflags)
@@ -108,7 +155,9 @@ def find_toolchain(info: ArchInfo, cache: ProbeCache) -> Toolchain | Missing:
         if len(argv) > 1 and probe.libgcc is None:
             continue  # `gcc -m32` without the 32-bit multilib cannot build anything
         prefix = info.cross_prefix if argv[0].startswith(info.cross_prefix) else ""
-        return Toolchain(info=info, cc=argv, binutils_prefix=prefix, probe=probe)
+        cxx = _cxx_argv(argv)
+        found_cxx = cxx if shutil.which(cxx[0]) else None
+        return Toolchain(info=info, cc=argv, binutils_prefix=prefix, probe=probe, cxx=found_cxx)
     return Missing(info=info, compiler=f"{info.cross_prefix}gcc")
 
 
@@ -144,15 +193,20 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["NATMOD_MPY_DIR"] = mpy_dir
     env["NATMOD_CC_VERSION"] = toolchain.probe.version
     env["CC"] = " ".join([_command(env, toolchain.cc[0]), *toolchain.cc[1:]])
+    cxx = toolchain.cxx or _cxx_argv(toolchain.cc)  # a missing one fails when a module has C++
+    env["CXX"] = " ".join([_command(env, cxx[0]), *cxx[1:]])
     env["AR"] = _binutil(env, toolchain.binutils_prefix, "ar")
     env["RANLIB"] = _binutil(env, toolchain.binutils_prefix, "ranlib")
     env["NATMOD_STD_CFLAGS"] = list(STD_CFLAGS)
     env["NATMOD_ARCH_CFLAGS"] = [*COMMON_ARCH_CFLAGS, *info.cflags, *toolchain.specs_flags]
     env["NATMOD_FLOAT_CFLAGS"] = [f"-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_{info.float_impl.upper()}"]
-    env["CPPPATH"] = [".", mpy_dir, *env.get("CPPPATH", [])]
+    env["NATMOD_STD_CXXFLAGS"] = list(STD_CXXFLAGS)
+    env["NATMOD_CXX_FALLBACK_DIR"] = CXX_FALLBACK_DIR
+    env["CPPPATH"] = [".", mpy_dir, *env.get("CPPPATH", []), INCLUDE_DIR]
     env["CPPDEFINES"] = [*STD_CPPDEFINES, *_as_list(env.get("CPPDEFINES", []))]
-    env.SetDefault(CFLAGS_EXTRA=[])
+    env.SetDefault(CFLAGS_EXTRA=[], CXXFLAGS_EXTRA=[])
     env["CCCOM"] = NATMOD_CCCOM
+    env["CXXCOM"] = NATMOD_CXXCOM
     env["ASPPCOM"] = NATMOD_CCCOM
     env["OBJSUFFIX"] = ".o"
     env["LIBPREFIX"] = "lib"

@@ -3,7 +3,8 @@
 * `NatmodQstrHeader`: sources -> `<name>.config.h` (Python action, rewritten only when
   its text changes, so unchanged qstrs recompile nothing);
 * `NatmodMpyCross`: `x.py` -> `x.py.mpy` with `mpy-cross -march=ARCH` (a command);
-* `NatmodLink`: objects -> native `.mpy` through `natmod_tool.link` in-process;
+* `NatmodLink`: objects -> native `.mpy` (and `<name>.size.json`, its figures) through
+  `natmod_tool.link` in-process;
 * `NatmodMerge`: native `.mpy` + bytecode `.mpy` files -> `<name>.mpy`.
 
 Why Python actions for link and merge: no Python start-up per module, and their
@@ -27,6 +28,8 @@ import SCons.Scanner
 
 from natmod_tool.errors import NatmodError
 from natmod_tool.fileio import write_atomic
+
+from .variables import as_bool
 
 #: variables whose change must re-run the link (the linker's whole input besides files)
 LINK_VARLIST = [
@@ -115,9 +118,35 @@ def link_action(target: list, source: list, env: Any) -> int:
         for warning in getattr(result, "warnings", ()) or ():
             sys.stderr.write(f"natmod: warning: {target[0].name} [{env['NATMOD_ARCH']}]: {warning}\n")
         write_atomic(target[0].abspath, result.mpy)
+        if len(target) > 1:  # the figures `scons sizes` reads back
+            write_atomic(target[1].abspath, size_record(result, env).encode())
+        if as_bool(env.get("SIZE", False)):
+            module = env["NATMOD_SOURCE_NAME"]
+            sys.stdout.write(f"SIZE {module} [{env['NATMOD_ARCH']}]: {result.summary()}\n")
+            sys.stdout.flush()
     except (NatmodError, OSError) as exc:
         return _error(target, env, "LINK", exc)
     return 0
+
+
+#: the LinkResult figures kept in `<name>.size.json`, in table order
+SIZE_FIELDS = (
+    ("text", "text_size"),
+    ("rodata", "rodata_size"),
+    ("bss", "bss_size"),
+    ("got", "got_entries"),
+    ("relocs", "reloc_count"),
+    ("qstrs", "qstr_count"),
+)
+
+
+def size_record(result: Any, env: Any) -> str:
+    """The link's figures as JSON text (module, arch, then SIZE_FIELDS)."""
+    import json
+
+    record = {"module": env["NATMOD_SOURCE_NAME"].removesuffix(".mpy"), "arch": env["NATMOD_ARCH"]}
+    record.update({key: int(getattr(result, attr)) for key, attr in SIZE_FIELDS})
+    return json.dumps(record, indent=1) + "\n"
 
 
 def merge_action(target: list, source: list, env: Any) -> int:

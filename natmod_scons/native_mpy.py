@@ -1,16 +1,17 @@
 """`env.NativeMpy(name, sources, **overrides)`: one native module for the env's arch.
 
 Steps, each its own SCons node so only what changed is redone:
-qstr config header from all sources -> compile each `.c`/`.S` -> `mpy-cross` each `.py`
--> link the objects (C objects in source order, then asm objects, as the reference
-does) -> merge with the bytecode into `<name>.mpy` (no merge step when there is no
+qstr config header from all sources -> compile each `.c`/`.cpp`/`.S` -> `mpy-cross` each
+`.py` -> link the objects (C and C++ objects in source order, then asm objects, as the
+reference does for C) -> merge with the bytecode into `<name>.mpy` (no merge step when there is no
 Python: the link writes `<name>.mpy` directly, which is what the merge would copy).
 
-Module overrides: `CFLAGS`, `CFLAGS_EXTRA`, `CPPPATH`, `CPPDEFINES` (added to the
-arch's), `LINK_RUNTIME` (bool), `LIBS` (static archives or GNU ld scripts),
+Module overrides: `CFLAGS`, `CFLAGS_EXTRA` (C only), `CXXFLAGS`, `CXXFLAGS_EXTRA` (C++
+only), `CPPPATH`, `CPPDEFINES` (added to the arch's), `LINK_RUNTIME` (bool), `LIBS` (static archives or GNU ld scripts),
 `EXTERNS` (fixed-address symbol file), `ARCH_FLAGS` (a string applies to the arches
-that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS`; any
-other keyword is a plain construction-variable override.
+that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS`, `VERSION`
+(written into the module's mip package.json); any other keyword is a plain
+construction-variable override.
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from .output import fail
 from .variables import as_bool
 
 C_SUFFIXES = (".c",)
+CXX_SUFFIXES = (".cpp", ".cc", ".cxx")
 ASM_SUFFIXES = (".S", ".s", ".sx")
 PY_SUFFIXES = (".py",)
 #: overrides added to the arch environment's list instead of replacing it
-APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CPPPATH", "CPPDEFINES", "MPY_CROSS_FLAGS")
+APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CXXFLAGS", "CXXFLAGS_EXTRA", "CPPPATH", "CPPDEFINES", "MPY_CROSS_FLAGS")
 #: overrides consumed here (not passed to the environment as they are)
-HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS")
+HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION")
 
 
 def _listify(value: Any) -> list:
@@ -61,21 +63,26 @@ def _arch_flags(arch: str, value: Any) -> int:
 
 
 def _split_sources(env: Any, name: str, sources: Any) -> tuple[list, list, list]:
-    """File nodes of the sources, grouped: C, asm, Python (each in the given order)."""
+    """File nodes of the sources, grouped: C and C++, asm, Python (each in the given order)."""
     nodes = env.arg2nodes(_listify(sources), env.fs.File)
     c_files, asm_files, py_files = [], [], []
     for node in nodes:
         suffix = os.path.splitext(node.name)[1]
-        if suffix in C_SUFFIXES:
+        if suffix in CXX_SUFFIXES:
+            toolchain = env["NATMOD_TOOLCHAIN"]
+            if toolchain.cxx is None:
+                fail(f"NativeMpy({name!r}): {node.srcnode()}: {toolchain.cxx_missing}")
+            c_files.append(node)
+        elif suffix in C_SUFFIXES:
             c_files.append(node)
         elif suffix in ASM_SUFFIXES:
             asm_files.append(node)
         elif suffix in PY_SUFFIXES:
             py_files.append(node)
         else:
-            fail(f"NativeMpy({name!r}): {node.srcnode()} is not a .c, .S or .py file")
+            fail(f"NativeMpy({name!r}): {node.srcnode()} is not a .c, .cpp, .cc, .S or .py file")
     if not c_files and not asm_files:
-        fail(f"NativeMpy({name!r}): needs at least one .c or .S source (mpy_init lives in native code)")
+        fail(f"NativeMpy({name!r}): needs at least one .c, .cpp or .S source (mpy_init lives in native code)")
     return c_files, asm_files, py_files
 
 
@@ -157,14 +164,16 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         bytecode += menv.NatmodMpyCross(target, src.srcnode(), NATMOD_PY_NAME=rel)
 
     final = env.File(f"{name}.mpy")
+    sizes = env.File(f"{name}.size.json")  # the link's figures, for `scons sizes`
     if bytecode:
-        native = menv.NatmodLink(env.File(f"{name}.native.mpy"), objects)
-        menv.NatmodMerge(final, [*native, *bytecode])
+        native = menv.NatmodLink([env.File(f"{name}.native.mpy"), sizes], objects)
+        menv.NatmodMerge(final, [native[0], *bytecode])
     else:
-        native = menv.NatmodLink(final, objects)
+        native = menv.NatmodLink([final, sizes], objects)
     menv.Depends(native, [config_h, *extra_deps])
 
     registry = env.get("NATMOD_REGISTRY")
     if registry is not None:
-        registry.add(name, env["NATMOD_ARCH"], final)
+        version = str(overrides.get("VERSION") or env.get("MIP_VERSION") or "0.1.0")
+        registry.add(name, env["NATMOD_ARCH"], final, sizes=sizes, config_h=config_h, version=version)
     return final

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 #: quiet step lines; `$NATMOD_ARCH` tells the arch when several are built in one run
 QUIET_COMSTRS = {
     "CCCOMSTR": "CC ${SOURCE.srcpath} [$NATMOD_ARCH]",
+    "CXXCOMSTR": "CXX ${SOURCE.srcpath} [$NATMOD_ARCH]",
     "ASPPCOMSTR": "AS ${SOURCE.srcpath} [$NATMOD_ARCH]",
     "ASCOMSTR": "AS ${SOURCE.srcpath} [$NATMOD_ARCH]",
     "ARCOMSTR": "AR ${TARGET.file} [$NATMOD_ARCH]",
@@ -23,6 +24,8 @@ QUIET_COMSTRS = {
     "NATMOD_LINKCOMSTR": "LINK ${TARGET.file} [$NATMOD_ARCH]",
     "NATMOD_MERGECOMSTR": "MERGE ${TARGET.file} [$NATMOD_ARCH]",
     "INSTALLSTR": "DIST $TARGET",
+    "NATMOD_MIPCOMSTR": "MIP $TARGET",
+    "NATMOD_COMPILEDBCOMSTR": "COMPILEDB $TARGET [$NATMOD_ARCH]",
 }
 
 #: with V=1: Python actions have no command line, so describe the call they make
@@ -34,6 +37,8 @@ VERBOSE_COMSTRS = {
         "source_name=$NATMOD_SOURCE_NAME) -> $TARGET"
     ),
     "NATMOD_MERGECOMSTR": "natmod_tool.merge($SOURCES, march_flags=$NATMOD_ARCH_FLAGS) -> $TARGET",
+    "NATMOD_MIPCOMSTR": "mip package file -> $TARGET",
+    "NATMOD_COMPILEDBCOMSTR": "compilation database [$NATMOD_ARCH] -> $TARGET",
 }
 
 

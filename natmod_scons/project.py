@@ -17,7 +17,7 @@ from typing import Any
 from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 
-from . import arches, output, probes
+from . import arches, output, probes, publish
 from .variables import Settings, read_settings
 
 
@@ -30,8 +30,10 @@ class Registry:
     """
 
     modules: list[tuple[str, str, Any]] = field(default_factory=list)
+    #: per (name, arch): the `<name>.size.json` node, the config header, the mip version
+    extras: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, name: str, arch: str, node: Any) -> None:
+    def add(self, name: str, arch: str, node: Any, **extras: Any) -> None:
         """Record one `<name>.mpy` node; a second module of the same name and arch is an error."""
         for other_name, other_arch, other in self.modules:
             if other_name == name and other_arch == arch and other is not node:
@@ -40,6 +42,7 @@ class Registry:
                     "rename one (dist files are named after the module)"
                 )
         self.modules.append((name, arch, node))
+        self.extras[(name, arch)] = extras
 
     def __semi_deepcopy__(self) -> Registry:
         """Clones share the registry: a module declared in any clone is still listed."""
@@ -138,8 +141,9 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
 
     Each SConscript gets `env` (the arch's environment) through `Import('env')`, plus
     any `exports`.  Sets the default targets to every module, adds the `dist` alias
-    (`DIST_DIR/DIST_PATTERN` copies) and per-arch aliases, and makes `scons -c` remove
-    the arch build folders.  Returns the `<name>.mpy` nodes.
+    (`DIST_DIR/DIST_PATTERN` copies and mip package files), `sizes`, `compiledb` and
+    per-arch aliases, and makes `scons -c` remove the arch build folders.  Returns the
+    `<name>.mpy` nodes.
     """
     import SCons.Util
 
@@ -169,7 +173,17 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
         copy = env.InstallAs(env.File(os.path.join("#" + settings.dist_dir, filename)), node)
         env.Clean(node, copy)  # `scons -c` removes published copies too
         dist += copy
+        if settings.mip_pattern:
+            version = registry.extras.get((name, arch), {}).get("version", "0.1.0")
+            manifest = publish.mip_package(env, settings, name, arch, filename, version)
+            env.Clean(node, manifest)
+            dist += manifest
     env.Alias("dist", dist)
+    extras = [registry.extras.get((name, arch), {}) for name, arch, _node in modules]
+    publish.sizes_alias(env, [(*module, extra) for module, extra in zip(modules, extras)])
+    compiledb = publish.compiledb(env, settings, envs, [x["config_h"] for x in extras if "config_h" in x])
+    if settings.compiledb:
+        env.Default(compiledb)
     for aenv in envs:
         arch = aenv["NATMOD_ARCH"]
         arch_nodes = [node for _n, a, node in modules if a == arch]

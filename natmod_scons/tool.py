@@ -1,7 +1,7 @@
 """The `natmod` SCons tool: `generate(env)` / `exists(env)`, SCons' tool protocol.
 
-`generate` stacks the stock tools natmod builds need (`cc`, `as`, `ar`, `install`: not
-`gcc`, whose setup runs the compiler), reads the tool's variables, registers the
+`generate` stacks the stock tools natmod builds need (`cc`, `cxx`, `as`, `ar`, `install`,
+`compilation_db`: not `gcc`/`g++`, whose setup runs the compiler), reads the tool's variables, registers the
 builders and adds three methods:
 
 * `env.NativeMpy(name, sources, **overrides)` - one module (call it on a per-arch env);
@@ -110,8 +110,8 @@ def generate(env: Any) -> None:
     if env.get("_NATMOD_TOOL"):
         return
     env["_NATMOD_TOOL"] = True
-    for tool in ("cc", "as", "ar", "install"):
-        env.Tool(tool)
+    for tool in ("cc", "cxx", "as", "ar", "install", "compilation_db"):
+        env.Tool(tool)  # compilation_db last: it hooks the object builders the others made
     scanner.install()
     _read_variables(env)
     try:

@@ -13,7 +13,22 @@ from typing import Any
 from natmod_tool.arch import ARCHES
 
 #: names of every variable this tool declares (so `generate` can tell which ones are set)
-NAMES = ("ARCH", "MPY_DIR", "MPY_CROSS", "LINK_RUNTIME", "V", "BUILD_DIR", "DIST_DIR", "DIST_PATTERN")
+NAMES = (
+    "ARCH",
+    "MPY_DIR",
+    "MPY_CROSS",
+    "LINK_RUNTIME",
+    "V",
+    "BUILD_DIR",
+    "DIST_DIR",
+    "DIST_PATTERN",
+    "SIZE",
+    "COMPILEDB",
+    "COMPILEDB_ARCH",
+    "MIP_PATTERN",
+    "MIP_BASE_URL",
+    "MIP_VERSION",
+)
 
 
 def options(opts: Any) -> None:
@@ -37,6 +52,27 @@ def options(opts: Any) -> None:
     opts.Add("BUILD_DIR", "variant directory root; each arch builds in BUILD_DIR/<arch>/", "build")
     opts.Add("DIST_DIR", "where the 'dist' alias puts the .mpy files", "dist")
     opts.Add("DIST_PATTERN", "file name of each module in DIST_DIR ({name}, {arch})", "{name}-{arch}.mpy")
+    opts.Add(BoolVariable("SIZE", "print each module's sizes after it is linked ('scons sizes': a table)", False))
+    opts.Add(
+        BoolVariable(
+            "COMPILEDB",
+            "write the compile_commands.json files on every build, not only for 'scons compiledb'",
+            False,
+        )
+    )
+    opts.Add("COMPILEDB_ARCH", "arch of the top-level compile_commands.json (default: the first ARCH)", "")
+    opts.Add(
+        "MIP_PATTERN",
+        "mip package file written by 'dist' for each module and arch, in DIST_DIR ({name}, {arch}); empty: none",
+        "{name}-{arch}.json",
+    )
+    opts.Add(
+        "MIP_BASE_URL",
+        "where DIST_DIR is published (e.g. github:user/repo/dist): absolute URLs in the package files "
+        "(default: URLs relative to the package file)",
+        "",
+    )
+    opts.Add("MIP_VERSION", "version in the package files (NativeMpy(..., VERSION=...) sets one module's)", "0.1.0")
 
 
 @dataclass(frozen=True)
@@ -52,6 +88,11 @@ class Settings:
     build_dir: str
     dist_dir: str
     dist_pattern: str
+    size: bool = False
+    compiledb: bool = False
+    compiledb_arch: str = ""
+    mip_pattern: str = "{name}-{arch}.json"
+    mip_base_url: str = ""
 
 
 def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
@@ -96,4 +137,17 @@ def read_settings(env: Any) -> Settings:
         build_dir=str(env.get("BUILD_DIR", "build") or "build"),
         dist_dir=str(env.get("DIST_DIR", "dist") or "dist"),
         dist_pattern=str(env.get("DIST_PATTERN", "{name}-{arch}.mpy") or "{name}-{arch}.mpy"),
+        size=as_bool(env.get("SIZE", False)),
+        compiledb=as_bool(env.get("COMPILEDB", False)),
+        compiledb_arch=_compiledb_arch(env.get("COMPILEDB_ARCH", "")),
+        mip_pattern=str(env.get("MIP_PATTERN", "{name}-{arch}.json") or ""),
+        mip_base_url=str(env.get("MIP_BASE_URL", "") or "").rstrip("/"),
     )
+
+
+def _compiledb_arch(value: Any) -> str:
+    """COMPILEDB_ARCH: empty (the first requested arch) or one arch name."""
+    value = str(value or "").strip()
+    if value and value not in ARCHES:
+        raise ValueError(f"unknown COMPILEDB_ARCH {value!r}: use one of {', '.join(ARCHES)}")
+    return value

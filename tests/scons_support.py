@@ -19,7 +19,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: one quiet step line: KIND target-or-source [arch]
-STEP_RE = re.compile(r"^(CC|AS|AR|RANLIB|QSTR|MPY|LINK|MERGE|DIST) (\S+)(?: \[(\w+)\])?$")
+STEP_RE = re.compile(r"^(CC|CXX|AS|AR|RANLIB|QSTR|MPY|LINK|MERGE|DIST|MIP) (\S+)(?: \[(\w+)\])?$")
 
 SCONSTRUCT = """\
 import natmod_scons

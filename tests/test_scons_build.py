@@ -97,7 +97,9 @@ def test_dist_alias_and_clean(tmp_path: Path, mpy_dir: Path) -> None:
     make_repo(tmp_path)
     result = run_scons(tmp_path, "-j2", "dist", "DIST_PATTERN={arch}/{name}.mpy")
     assert result.returncode == 0, result
-    assert sorted(files_under(tmp_path / "dist")) == ["x64/calc.mpy", "x64/greet.mpy"]
+    # each module also gets a mip package file (MIP_PATTERN, default {name}-{arch}.json)
+    expected = ["calc-x64.json", "greet-x64.json", "x64/calc.mpy", "x64/greet.mpy"]
+    assert sorted(files_under(tmp_path / "dist")) == expected
     assert (tmp_path / "dist/x64/calc.mpy").read_bytes() == (tmp_path / "build/x64/mods/calc/calc.mpy").read_bytes()
     cleaned = run_scons(tmp_path, "-c", "DIST_PATTERN={arch}/{name}.mpy")
     assert cleaned.returncode == 0, cleaned
