@@ -2,10 +2,10 @@
 // whose instances hold a C++ object.
 //
 // C++ works as long as nothing needs a C++ runtime library, which native
-// modules do not have: no exceptions, no RTTI, no operator new (allocate on
-// the MicroPython heap, see natmod_new below), and no global objects with
-// constructors (the linker refuses them).  Classes, templates, constexpr,
-// references and inline functions cost nothing at run time.
+// modules do not have: no exceptions, no RTTI, and no global objects with
+// constructors (the linker refuses them).  `new` and `delete` work: natmod_cpp.h
+// maps them to the MicroPython heap.  Classes, templates, constexpr, references
+// and inline functions cost nothing at run time.
 #include "natmod_cpp.h"
 
 namespace {
@@ -79,7 +79,7 @@ private:
 };
 
 // The Python object: a MicroPython object header plus a pointer to the C++
-// object, which lives on the MicroPython heap (natmod_new), reachable from here.
+// object, which lives on the MicroPython heap (operator new), reachable from here.
 struct window_obj_t {
     mp_obj_base_t base;
     Window *impl;
@@ -93,7 +93,7 @@ mp_obj_t window_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, 
     mp_arg_check_num(n_args, n_kw, 0, 1, false);
     mp_int_t scale = n_args > 0 ? mp_obj_get_int(args[0]) : 1;
     window_obj_t *self = mp_obj_malloc(window_obj_t, type);
-    self->impl = natmod_new<Window>(scale);
+    self->impl = new Window(scale);
     return MP_OBJ_FROM_PTR(self);
 }
 

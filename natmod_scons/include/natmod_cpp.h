@@ -5,13 +5,12 @@
 //
 // * `mpy_init` declared `extern "C"`, so the module's definition keeps the plain
 //   symbol name the linker looks for, with or without `extern "C"` written there;
-// * placement `new` (from <new> when the toolchain has it, else declared here) and
-//   `natmod_new<T>(args...)` / `natmod_delete(p)`: objects on the MicroPython heap
-//   (m_malloc/m_free), constructed and destroyed like `new`/`delete` would.
+// * `new`/`delete` on the MicroPython heap (m_malloc/m_free), and placement `new`
+//   (from <new> when the toolchain has it, else declared here).
 //
-// A native module has no C++ runtime: no exceptions, RTTI, `operator new`, static
-// constructors or destructors of globals (the linker rejects `.init_array`), and no
-// C++ standard library beyond header-only pieces the toolchain provides.  Classes,
+// A native module has no C++ runtime: no exceptions, no RTTI, no static constructors
+// or destructors of globals (the linker rejects `.init_array`), and no C++ standard
+// library beyond header-only pieces the toolchain provides.  Classes,
 // templates, constexpr, lambdas, namespaces, references and virtual functions work.
 #ifndef NATMOD_CPP_H
 #define NATMOD_CPP_H
@@ -39,27 +38,28 @@ inline void operator delete(void *, void *) noexcept {
 }
 #endif
 
-// Take an rvalue/lvalue through unchanged (std::forward without <utility>).
-template <typename T> struct natmod_remove_ref { typedef T type; };
-template <typename T> struct natmod_remove_ref<T &> { typedef T type; };
-template <typename T> struct natmod_remove_ref<T &&> { typedef T type; };
-template <typename T> constexpr T &&natmod_forward(typename natmod_remove_ref<T>::type &value) noexcept {
-    return static_cast<T &&>(value);
+// `new` and `delete` on the MicroPython heap (there is no C library malloc).  They
+// are inline, so each module carries only the ones it uses; a class with a virtual
+// destructor uses `operator delete` even when the module never calls `delete`.
+// Failure raises MemoryError, as m_malloc does.  The memory belongs to the garbage
+// collector: keep each object reachable from a Python object (or a global) while in use.
+inline void *operator new(size_t size) {
+    return m_malloc(size);
 }
-
-// `new T(args...)` on the MicroPython heap.  The memory belongs to the garbage
-// collector: keep the pointer reachable from a Python object (or a root) while in use.
-template <typename T, typename... Args> T *natmod_new(Args &&...args) {
-    void *memory = m_malloc(sizeof(T));
-    return new (memory) T(natmod_forward<Args>(args)...);
+inline void *operator new[](size_t size) {
+    return m_malloc(size);
 }
-
-// `delete p` for an object made by natmod_new: runs the destructor, frees the memory.
-template <typename T> void natmod_delete(T *object) {
-    if (object != nullptr) {
-        object->~T();
-        m_free(object);
-    }
+inline void operator delete(void *object) noexcept {
+    m_free(object);
+}
+inline void operator delete[](void *object) noexcept {
+    m_free(object);
+}
+inline void operator delete(void *object, size_t) noexcept {
+    m_free(object);
+}
+inline void operator delete[](void *object, size_t) noexcept {
+    m_free(object);
 }
 
 #endif // NATMOD_CPP_H
