@@ -140,3 +140,13 @@ def test_static_and_initialised_data_with_dynruntime(tmp_path):
     proc = run_micropython(tmp_path, code)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["1", "2", "30", "None", "7", "static", "aaa"]
+
+
+@needs_micropython
+def test_weak_definitions_yield_to_strong_ones(tmp_path):
+    """A weak + a strong definition: the strong one; two weak ones: the first (C++ inline
+    functions and template instances are weak).  The reference refused both."""
+    build_x64("weak", ["weak_main.c", "weak_strong.c", "weak_other.c"], tmp_path)
+    proc = run_micropython(tmp_path, "import weak\nprint(weak.get())")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["206"]  # value() = 2 (strong), helper() = 3 (first weak)

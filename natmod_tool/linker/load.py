@@ -101,10 +101,18 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
             if sym.bind in ("STB_GLOBAL", "STB_WEAK") and sym.name:
                 previous = ctx.definitions.get(sym.name)
                 if previous is not None and not sym.name.startswith("__x86.get_pc_thunk."):
-                    duplicates.append(
-                        f"duplicate symbol: {sym.name} (defined in {previous.label} and {sym.label}; "
-                        "make one of them static or rename it)"
-                    )
+                    # Weak definitions (C++ inline functions and template instances, or
+                    # __attribute__((weak))) yield to a strong one, else the first wins;
+                    # the reference refused every repeat.
+                    if sym.bind == "STB_WEAK":
+                        sym.resolved = previous  # references inside this object use the winner too
+                        continue
+                    previous.resolved = sym
+                    if previous.bind != "STB_WEAK":
+                        duplicates.append(
+                            f"duplicate symbol: {sym.name} (defined in {previous.label} and {sym.label}; "
+                            "make one of them static or rename it)"
+                        )
                 ctx.definitions[sym.name] = sym
         elif shndx == SHN_UNDEF and sym.bind in ("STB_GLOBAL", "STB_WEAK") and sym.name:
             ctx.unresolved.append(sym)

@@ -25,6 +25,18 @@ from .context import (
     Section,
 )
 
+#: Symbols that mean "this code expects a C/C++ runtime natmods do not have", with the way out.
+_RUNTIME_HINTS = {
+    "__cxa_atexit": "a static object has a destructor, which needs a C++ runtime; make it trivially destructible",
+    "atexit": "exit-time handlers need a C runtime; natmods have none",
+    "__dso_handle": "a static object has a destructor, which needs a C++ runtime; make it trivially destructible",
+    "__cxa_pure_virtual": "a pure virtual function is called through a vtable; compile with the natmod C++ flags",
+    "__gxx_personality_v0": "C++ exceptions need a runtime; compile with -fno-exceptions",
+    "_Unwind_Resume": "C++ exceptions need a runtime; compile with -fno-exceptions",
+    "__cxa_guard_acquire": "thread-safe statics need a runtime; compile with -fno-threadsafe-statics",
+    "__errno": "the C library's errno: link a definition of `int *__errno(void)` (LINK_RUNTIME does)",
+}
+
 MEM_FUNCTIONS = {"memset": "memset", "memcpy": "memmove", "memmove": "memmove"}
 
 
@@ -95,6 +107,8 @@ def resolve_symbols(ctx: LinkContext) -> None:
             sym.section = _mem_stub(ctx, MEM_FUNCTIONS[name])
         elif sym.bind == "STB_WEAK":
             sym.fixed = 0  # an unresolved weak reference is a null address
+        elif name in _RUNTIME_HINTS:
+            errors.append(f"{sym.label}: undefined symbol: {name}: {_RUNTIME_HINTS[name]}")
         elif name.startswith("__emutls_") or name.endswith("__tls_get_addr"):
             errors.append(f"{sym.label}: undefined symbol: {name}: thread-local storage is not supported in natmods")
         else:
