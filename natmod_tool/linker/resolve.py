@@ -34,7 +34,9 @@ _RUNTIME_HINTS = {
     "__gxx_personality_v0": "C++ exceptions need a runtime; compile with -fno-exceptions",
     "_Unwind_Resume": "C++ exceptions need a runtime; compile with -fno-exceptions",
     "__cxa_guard_acquire": "thread-safe statics need a runtime; compile with -fno-threadsafe-statics",
-    "__errno": "the C library's errno: link a definition of `int *__errno(void)` (LINK_RUNTIME does)",
+    "__errno": "the C library's errno: link a definition of `int *__errno(void)` (the SCons LINK_RUNTIME does)",
+    "errno": "the C library's thread-local errno (glibc, picolibc) cannot be linked into a natmod",
+    "_dl_x86_cpu_features": "glibc's libm picks its code at load time (IFUNC) and cannot be linked into a natmod",
 }
 
 MEM_FUNCTIONS = {"memset": "memset", "memcpy": "memmove", "memmove": "memmove"}

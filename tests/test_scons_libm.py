@@ -1,0 +1,64 @@
+"""LINK_RUNTIME=1 with the C maths library: sqrtf, sinf and pow in a module.
+
+newlib's libm (ARM) needs only `__errno`, which the tool's support archive provides;
+glibc's (x86/x64) needs the dynamic loader and thread-local errno, and picolibc's
+RISC-V libm is not position independent: those fail with one line that says so.
+"""
+
+from __future__ import annotations
+
+import pytest
+from scons_support import SCONSTRUCT, make_repo, run_scons
+
+from natmod_tool.mpy.reader import read_mpy, validate
+
+MATHY_C = """
+#include "py/dynruntime.h"
+#include <math.h>
+
+static mp_obj_t calc(mp_obj_t x_in) {
+    float f = (float)mp_obj_get_int(x_in);
+    mp_obj_t items[3] = {
+        mp_obj_new_int((mp_int_t)(sqrtf(f) * 1000.0f)),
+        mp_obj_new_int((mp_int_t)(sinf(f / 10.0f) * 1000.0f)),
+        mp_obj_new_int((mp_int_t)pow((double)f, 1.5)),
+    };
+    return mp_obj_new_tuple(3, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(calc_obj, calc);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_calc, MP_OBJ_FROM_PTR(&calc_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+FILES = {
+    "SConstruct": SCONSTRUCT,
+    "mods/mathy/SConscript": 'Import("env")\nenv.NativeMpy("mathy", ["mathy.c"], LINK_RUNTIME=1)\n',
+    "mods/mathy/mathy.c": MATHY_C,
+}
+NEWLIB_ARCHES = ("armv6m", "armv7m", "armv7emsp", "armv7emdp")
+
+
+@pytest.mark.parametrize("arch", NEWLIB_ARCHES)
+def test_newlib_libm_links_and_validates(arch, tmp_path, installed_arches):
+    if arch not in installed_arches:
+        pytest.skip(f"no {arch} toolchain")
+    root = make_repo(tmp_path, FILES)
+    result = run_scons(root, f"ARCH={arch}")
+    assert result.returncode == 0, result
+    data = (root / "build" / arch / "mods" / "mathy" / "mathy.mpy").read_bytes()
+    mpy = read_mpy(data, "mathy.mpy")
+    assert mpy.arch_name == arch and validate(mpy) == []
+    assert b"calc" in [q.data for q in mpy.qstrs]
+
+
+def test_glibc_libm_is_refused_in_one_line(tmp_path):
+    root = make_repo(tmp_path, FILES)
+    result = run_scons(root, "ARCH=x64")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "LinkError" in line]
+    assert len(errors) == 1, result
+    assert "glibc" in errors[0] and "Traceback" not in result.stderr
+    assert not (root / "build" / "x64" / "mods" / "mathy" / "mathy.mpy").exists()
