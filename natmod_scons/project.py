@@ -18,7 +18,7 @@ from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 
 from . import arches, output, probes, publish
-from .variables import Settings, read_settings
+from .variables import Settings, read_settings, top_path
 
 
 @dataclass
@@ -170,7 +170,7 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     dist = []
     for name, arch, node in modules:
         filename = settings.dist_pattern.format(name=name, arch=arch)
-        copy = env.InstallAs(env.File(os.path.join("#" + settings.dist_dir, filename)), node)
+        copy = env.InstallAs(env.File(os.path.join(top_path(settings.dist_dir), filename)), node)
         env.Clean(node, copy)  # `scons -c` removes published copies too
         dist += copy
         if settings.mip_pattern:
@@ -189,6 +189,6 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
         arch_nodes = [node for _n, a, node in modules if a == arch]
         env.Alias(arch, arch_nodes)
         # `scons -c` also removes the arch's folder (library objects, empty folders)
-        env.Clean(arch_nodes, env.Dir("#" + aenv["NATMOD_BUILD_DIR"]))
+        env.Clean(arch_nodes, env.Dir(top_path(aenv["NATMOD_BUILD_DIR"])))
     env.Default(nodes)
     return nodes

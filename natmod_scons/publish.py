@@ -22,7 +22,7 @@ from typing import Any
 
 from . import output
 from .builders import SIZE_FIELDS
-from .variables import Settings
+from .variables import Settings, top_path
 
 
 def mip_package_text(name: str, url: str, version: str) -> str:
@@ -57,7 +57,7 @@ def mip_package(env: Any, settings: Settings, name: str, arch: str, mpy_name: st
                 "(e.g. DIST_PATTERN={name}/{arch}/{name}.mpy MIP_PATTERN={name}/{arch}/package.json), "
                 "or set MIP_BASE_URL"
             )
-    target = env.File(os.path.join("#" + settings.dist_dir, manifest_name))
+    target = env.File(os.path.join(top_path(settings.dist_dir), manifest_name))
     action = SCons.Action.Action(_write_value, "$NATMOD_MIPCOMSTR")
     return env.Command(target, env.Value(mip_package_text(name, url, version)), action)
 
@@ -116,7 +116,7 @@ def compiledb(env: Any, settings: Settings, envs: list[Any], config_headers: lis
         output.fail(f"COMPILEDB_ARCH={top_arch} is not among the arches built (ARCH={','.join(by_arch)})")
     targets = []
     for arch, aenv in by_arch.items():
-        folder = env.Dir("#" + aenv["NATMOD_BUILD_DIR"])
+        folder = env.Dir(top_path(aenv["NATMOD_BUILD_DIR"]))
         pattern = posixpath.join(folder.get_path().replace(os.sep, "/"), "*")
         targets += env.CompilationDatabase(
             folder.File("compile_commands.json"),

@@ -7,6 +7,7 @@ can also set them in its SConstruct (`Environment(ARCH="armv6m", ...)`) and that
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,3 +152,8 @@ def _compiledb_arch(value: Any) -> str:
     if value and value not in ARCHES:
         raise ValueError(f"unknown COMPILEDB_ARCH {value!r}: use one of {', '.join(ARCHES)}")
     return value
+
+
+def top_path(path: str) -> str:
+    """An SCons path for a folder setting: relative ones from the top (`#`), absolute as given."""
+    return path if os.path.isabs(path) else "#" + path
