@@ -63,6 +63,11 @@ CXX_FALLBACK_DIR = os.path.join(INCLUDE_DIR, "fallback")
 #: (g++-multilib: the 32-bit libstdc++ headers that `g++ -m32` needs for <climits>)
 CXX_PACKAGES = {"x86": ("g++", "g++-multilib"), "x64": ("g++",)}
 
+#: The C maths library LINK_RUNTIME=1 uses instead of the compiler's own, with its Debian
+#: package: glibc's libm cannot be linked into a natmod (IFUNC, thread-local errno), musl's
+#: static libc is position independent and plain.
+MATH_LIBRARIES = {"x64": ("/usr/lib/x86_64-linux-musl/libc.a", "musl-dev")}
+
 
 @dataclass(frozen=True)
 class Toolchain:
@@ -89,7 +94,11 @@ class Toolchain:
 
     def runtime_libs(self) -> list[str]:
         """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1)."""
-        return [lib for lib in (self.probe.libgcc, self.probe.libm) if lib]
+        libm = self.probe.libm
+        override = MATH_LIBRARIES.get(self.info.name)
+        if override is not None and os.path.exists(override[0]):
+            libm = override[0]
+        return [lib for lib in (self.probe.libgcc, libm) if lib]
 
 
 @dataclass(frozen=True)

