@@ -130,7 +130,7 @@ def _uses_picolibc_specs(info: ArchInfo) -> tuple[str, str] | None:
     """
     if info.elf_machine != "EM_RISCV":
         return None
-    opts = dict(flag[2:].split("=", 1) for flag in info.cflags if flag.startswith("-m") and "=" in flag)
+    opts = dict(flag[1:].split("=", 1) for flag in info.cflags if flag.startswith("-m") and "=" in flag)
     return info.cross_prefix.rstrip("-"), f"{opts.get('march', '')}/{opts.get('mabi', '')}"
 
 

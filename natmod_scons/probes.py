@@ -20,7 +20,7 @@ from pathlib import Path
 from natmod_tool.fileio import write_atomic
 
 #: bump when the probe's questions change, so stale entries are ignored
-CACHE_FORMAT = 2
+CACHE_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,11 @@ def run_probe(cc: list[str], flags: list[str], picolibc: tuple[str, str] | None)
     libgcc = _existing(_ask([*cc, *flags, *spec_flags, "-print-libgcc-file-name"]))
     lib_name = "libc.a" if specs else "libm.a"
     libm = _existing(_ask([*cc, *flags, *spec_flags, f"-print-file-name={lib_name}"]))
-    if libm is None and picolibc is not None:
+    if picolibc is not None:
+        # picolibc's specs do not select the multilib folder for -print-file-name, so
+        # rv32imc got the 64-bit libc.a: the arch's own folder wins when it exists
         triple, subdir = picolibc
-        libm = _existing(f"/usr/lib/picolibc/{triple}/lib/{subdir}/libc.a")
+        libm = _existing(f"/usr/lib/picolibc/{triple}/lib/{subdir}/libc.a") or libm
     return Probe(version=version[0] if version else "", specs=specs, libgcc=libgcc, libm=libm)
 
 

@@ -81,3 +81,16 @@ def test_glibc_libm_is_refused_in_one_line(tmp_path, installed_arches):
     assert len(errors) == 1, result
     assert "glibc" in errors[0] and "Traceback" not in result.stderr
     assert not (root / "build" / "x86" / "mods" / "mathy" / "mathy.mpy").exists()
+
+
+def test_picolibc_libm_is_refused_in_one_line(tmp_path, installed_arches):
+    """picolibc's RISC-V maths code is not position independent (small-data sections)."""
+    if "rv32imc" not in installed_arches:
+        pytest.skip("no rv32imc toolchain")
+    root = make_repo(tmp_path, FILES)
+    result = run_scons(root, "ARCH=rv32imc")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "LinkError" in line]
+    assert len(errors) == 1, result
+    # the arch's own multilib libc.a (not the 64-bit default one) and the real cause
+    assert "rv32imac/ilp32/libc.a" in errors[0] and ".srodata" in errors[0], errors[0]

@@ -184,6 +184,8 @@ class RiscvFamily(Family):
                     f"{reloc.section.label}: direct reference to fixed-address symbol {sym.name}; "
                     "call it through a function pointer variable"
                 )
+            if sym.section is None:
+                raise LinkError(f"{sym.label}: {sym.unbound_reason()}")
             raise LinkError(
                 f"{sym.label}: fixed relocation to external symbol: {sym.display()}; "
                 "compile with -fpic so it is reached through the GOT"

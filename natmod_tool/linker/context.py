@@ -80,6 +80,7 @@ class Symbol:
     resolved: Symbol | None = None  # for undefined symbols: the definition they resolve to
     slot: int | None = None  # for firmware type objects: their fun-table slot
     fixed: int | None = None  # fixed address (externs) or 0 for an unresolved weak symbol
+    dropped_in: str | None = None  # name of the section it is defined in, when natmods cannot carry it
 
     @property
     def name(self) -> str:
@@ -100,6 +101,15 @@ class Symbol:
     def target(self) -> Symbol:
         """The symbol that actually provides the address (spec's S*)."""
         return self.resolved if self.resolved is not None else self
+
+    def unbound_reason(self) -> str:
+        """Why this symbol has no address in the module, for an error message."""
+        if self.dropped_in:
+            return (
+                f"{self.display()} is in section {self.dropped_in}, which natmods cannot carry "
+                "(small-data and other special sections come from code built without the natmod flags)"
+            )
+        return f"{self.display()} is not defined in any loaded section"
 
     def display(self) -> str:
         """Name for messages: the section name for section symbols."""

@@ -116,6 +116,8 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
                 ctx.definitions[sym.name] = sym
         elif shndx == SHN_UNDEF and sym.bind in ("STB_GLOBAL", "STB_WEAK") and sym.name:
             ctx.unresolved.append(sym)
+        elif isinstance(shndx, int) and 0 < shndx < len(obj.sections):
+            sym.dropped_in = obj.sections[shndx].name
         elif shndx == "SHN_COMMON":
             raise LinkError(
                 f"{obj.label}: {sym.name} is a COMMON symbol; compile with -fno-common (the natmod flags include it)"

@@ -67,7 +67,7 @@ def direct_address(ctx: LinkContext, reloc: Reloc) -> int:
                 f"{reloc.section.label}: direct reference to undefined weak symbol {sym.name}; "
                 "define it or test its address through a pointer"
             )
-        raise LinkError(f"{reloc.section.label}: {sym.display()} is not defined in any loaded section")
+        raise LinkError(f"{reloc.section.label}: {sym.unbound_reason()}")
     if target.image == "rodata":
         raise LinkError(
             f"{sym.label}: fixed relocation to rodata with rodata referenced via GOT "
@@ -109,7 +109,7 @@ def apply_data(ctx: LinkContext, reloc: Reloc, section: Section | None = None) -
         stored -= 1 << (8 * word)
     if target is None:
         if sym.fixed is None:
-            raise LinkError(f"{reloc.section.label}: {name} is not defined in any loaded section")
+            raise LinkError(f"{reloc.section.label}: {sym.unbound_reason()}")
         ctx.write(section, pos, word, stored + sym.fixed + reloc.addend)  # absolute: no relocation
         ctx.log(3, f"  {pos:08x} -> {name} {sym.fixed + reloc.addend:08x}")
         return
