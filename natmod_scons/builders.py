@@ -114,6 +114,7 @@ def link_action(target: list, source: list, env: Any) -> int:
             externs=env.get("NATMOD_EXTERNS") or None,
             arch_flags=env.get("NATMOD_ARCH_FLAGS") or None,
             source_name=env["NATMOD_SOURCE_NAME"],
+            writable_data=True,  # static variables and initialised globals just work (docs/linker.md)
         )
         for warning in getattr(result, "warnings", ()) or ():
             sys.stderr.write(f"natmod: warning: {target[0].name} [{env['NATMOD_ARCH']}]: {warning}\n")

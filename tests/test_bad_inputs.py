@@ -293,7 +293,20 @@ def test_misaligned_address_word_in_writable_data(tmp_path, capsys, monkeypatch)
         "int mpy_init(void) { return x.c + *x.p; }\n"
     )
     subprocess.run(["gcc", "-fpic", "-Os", "-c", "-o", str(tmp_path / "packed.o"), str(src)], check=True)
-    _link_fails(tmp_path, capsys, monkeypatch, "x64", ["packed.o"], "packed.o", ".data", "+0x1", "aligned")
+    _link_fails(
+        tmp_path, capsys, monkeypatch, "x64", ["packed.o"], "packed.o", ".data", "+0x1", "aligned",
+        extra=["--writable-data"],
+    )  # fmt: skip
+
+
+def test_non_empty_data_without_the_option(tmp_path, capsys, monkeypatch):
+    _copy(tmp_path, "data-nonempty", "x64")
+    _link_fails(tmp_path, capsys, monkeypatch, "x64", ["data.o"], "data.o", ".data non-empty", "--writable-data")
+
+
+def test_static_bss_without_the_option(tmp_path, capsys, monkeypatch):
+    _copy(tmp_path, "static-bss", "armv7m")
+    _link_fails(tmp_path, capsys, monkeypatch, "armv7m", ["staticbss.o"], "staticbss.o", "calls", "--writable-data")
 
 
 def test_common_symbol(tmp_path, capsys, monkeypatch):

@@ -52,7 +52,7 @@ def build_x64(name: str, sources: list[str], out: Path) -> Path:
         cmd = ["gcc", f"-I{SRC}", f"-I{mpy_dir}", *X64_FLAGS, f'-DMP_CONFIGFILE="{header}"', "-o", str(obj), "-c"]
         subprocess.run([*cmd, str(path)], check=True)
         objects.append(obj)
-    native = link(objects, "x64", qstrs=header, source_name=f"{name}.mpy").mpy
+    native = link(objects, "x64", qstrs=header, source_name=f"{name}.mpy", writable_data=True).mpy
     parts = [(f"{name}.mpy", native)]
     for path in paths:
         if path.suffix == ".py":
@@ -124,7 +124,7 @@ def test_writable_data_vectors_run(tmp_path):
         ("data-nonempty", "data.o", "dn"),
         ("small-data", "smalldata.o", "sd"),
     ):
-        mpy = link([VECTORS / case / "x64" / obj], "x64", source_name=f"{name}.mpy").mpy
+        mpy = link([VECTORS / case / "x64" / obj], "x64", source_name=f"{name}.mpy", writable_data=True).mpy
         (tmp_path / f"{name}.mpy").write_bytes(mpy)
     code = "import sb, dn, sd\nf = sb.__dict__['']\nprint(f(), f(), f(), dn.__dict__[''], sd.__dict__[''])"
     proc = run_micropython(tmp_path, code)

@@ -190,6 +190,8 @@ class RiscvFamily(Family):
                 f"{sym.label}: fixed relocation to external symbol: {sym.display()}; "
                 "compile with -fpic so it is reached through the GOT"
             )
+        if sym.section.image == "bss" and reloc.type != HI20:
+            ctx.warn_static_bss(reloc, sym)
         return sym.section.addr + sym.value
 
     @staticmethod

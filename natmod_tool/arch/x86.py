@@ -81,6 +81,8 @@ class X86Family(Family):
                 sym = sym.target()
             if sym.section is None or sym.section.pseudo:
                 raise unsupported(ctx, reloc)
+            if sym.section.image == "bss":
+                ctx.warn_static_bss(reloc, sym)
             addr = sym.section.addr + sym.value
             ctx.le32_add(section, p, addr - ctx.got_address() + reloc.addend)
         else:

@@ -24,6 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", default=None, help="output .mpy (default: first input with .mpy suffix)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more detail; -v also shows tracebacks")
     p.add_argument("--size", action="store_true", help="print a one-line size summary")
+    p.add_argument(
+        "--writable-data",
+        action="store_true",
+        help="accept initialised .data and static BSS (the reference refuses them; see docs/linker.md)",
+    )
     p.add_argument("inputs", nargs="*", help="object files (.o)")
     p.set_defaults(run=run)
 
@@ -56,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         arch_flags=args.arch_flags,
         source_name=args.source_name if args.source_name is not None else os.path.basename(output),
         log=log,
+        writable_data=args.writable_data,
     )
     write_atomic(output, result.mpy)
     if args.size:

@@ -159,6 +159,7 @@ class LinkContext:
 
     arch: ArchInfo
     log: Callable[[int, str], None]
+    writable_data: bool = False  # place .data and PC-relatively reached BSS (docs/linker.md)
     sections: list[Section] = field(default_factory=list)
     literals: list[Section] = field(default_factory=list)
     definitions: dict[str, Symbol] = field(default_factory=dict)
@@ -187,6 +188,14 @@ class LinkContext:
         if message not in self.warnings:
             self.warnings.append(message)
             self.log(1, f"warning: {message}")
+
+    def warn_static_bss(self, reloc: Reloc, sym: Symbol) -> None:
+        """Without writable_data, the reference's wrong code is kept (x86 GOTOFF, RISC-V) but named."""
+        name = sym.name if sym.type in ("STT_OBJECT", "STT_FUNC") else sym.section.names_at() if sym.section else "?"
+        self.warn(
+            f"{reloc.section.label}: {name} is static BSS reached PC-relatively from {reloc.section.name}: "
+            "the module will use the wrong memory; make the variable non-static or link with --writable-data"
+        )
 
     # -- images -----------------------------------------------------------------
     def image_of(self, section: Section) -> bytearray:

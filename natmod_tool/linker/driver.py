@@ -80,6 +80,7 @@ def link(
     arch_flags: str | int | None = None,
     source_name: str | None = None,
     static_qstr_ids: Mapping[str, int] | None = None,
+    writable_data: bool = False,
     log: Callable[[int, str], None] | None = None,
 ) -> LinkResult:
     """Link ELF objects (paths or `(label, bytes)`) into native `.mpy` bytes for `arch`.
@@ -87,7 +88,9 @@ def link(
     `qstrs` is the config header from `preprocess` (or pass `qstr_names` directly),
     `libs` static archives (or GNU ld GROUP scripts), `externs` a fixed-address
     symbol file.  `source_name` is stored as qstr 0 (default: "module.mpy").
-    `log(level, line)` receives the reference's verbose lines.  Raises `LinkError`.
+    `log(level, line)` receives the reference's verbose lines.  `writable_data=True`
+    accepts initialised `.data` and static BSS (docs/linker.md#writable-data) where the
+    reference refuses them.  Raises `LinkError`.
     """
     try:
         info = get_arch(arch)
@@ -96,7 +99,7 @@ def link(
         raise
     except NatmodError as exc:
         raise LinkError(str(exc)) from None
-    ctx = LinkContext(arch=info, log=log or (lambda level, line: None))
+    ctx = LinkContext(arch=info, log=log or (lambda level, line: None), writable_data=writable_data)
     if not objects:
         raise LinkError("no object files to link; give at least one .o")
     if qstr_names is None:

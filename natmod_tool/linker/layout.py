@@ -40,6 +40,8 @@ def image_for(ctx: LinkContext, section: Section) -> str:
 
 def mark_pc_relative_data(ctx: LinkContext) -> None:
     """Find writable sections that code reaches PC-relatively (static variables)."""
+    if not ctx.writable_data:
+        return  # the reference's layout: static BSS stays in the bss image
     direct = ctx.arch.family.direct_types
     for section in ctx.sections:
         if not section.name.startswith((".text", ".rodata")):

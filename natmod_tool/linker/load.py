@@ -8,6 +8,13 @@ from .elf import MAX_SIZE, SHN_UNDEF, ElfObject
 
 #: input sections the native format can carry; `.literal` only feeds the xtensa GOT/LIT
 KEPT_PREFIXES = (".literal", ".text", ".rodata", ".data", ".bss")
+
+
+def is_writable_data(name: str) -> bool:
+    """`.data*` but not `.data.rel.ro*` (which is read-only after relocation)."""
+    return name.startswith(".data") and not name.startswith(".data.rel.ro")
+
+
 #: code the C/C++ runtime runs before main/after exit: a natmod has no such runtime
 STARTUP_PREFIXES = (".init_array", ".preinit_array", ".fini_array", ".ctors", ".dtors")
 
@@ -46,6 +53,11 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
         if sec.type in ("SHT_PROGBITS", "SHT_NOBITS"):
             if sec.size == 0:
                 continue
+            if is_writable_data(sec.name) and not ctx.writable_data:
+                raise LinkError(
+                    f"{obj.label}: {sec.name} non-empty: initialised writable data; make it const or "
+                    "zero-initialised, or link with --writable-data (the SCons tool does)"
+                )
             if sec.name.startswith(KEPT_PREFIXES):
                 if sec.addr != 0:
                     raise LinkError(f"{obj.label}: section {sec.name} has a load address; give .o files")

@@ -76,7 +76,8 @@ def direct_address(ctx: LinkContext, reloc: Reloc) -> int:
     if target.image == "bss" and not target.pseudo:
         raise LinkError(
             f"{sym.label}: fixed relocation to bss (bss variables can't be static): "
-            f"{target.names_at(sym.value if sym.type != 'STT_SECTION' else None)}; make the variable non-static"
+            f"{target.names_at(sym.value if sym.type != 'STT_SECTION' else None)}; "
+            "make the variable non-static or link with --writable-data"
         )
     if target.pseudo:
         raise LinkError(
