@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Union
 
-from ..arch import get_arch, parse_arch_flags
+from ..arch import ARCH_FLAG_BITS, get_arch, parse_arch_flags
 from ..errors import LinkError, NatmodError
 from ..mpy.writer import encode_native_mpy
 from .archive import Archive, load_archive
 from .context import LinkContext
 from .elf import parse_object
 from .externs import parse_externs
+from .got import add_got_sections, populate_got
 from .layout import entry_alignment_warning, layout_with_trampoline, mark_pc_relative_data
 from .libs import expand_libs
 from .load import load_object
@@ -100,6 +101,9 @@ def link(
     except NatmodError as exc:
         raise LinkError(str(exc)) from None
     ctx = LinkContext(arch=info, log=log or (lambda level, line: None), writable_data=writable_data)
+    unknown_flags = flags & ~sum(ARCH_FLAG_BITS.values())
+    if unknown_flags:  # the reference accepts any number; no firmware loads such a module
+        ctx.warn(f"arch flags {flags:#x} include bits {unknown_flags:#x} that no firmware knows (zba=1, zcmp=2)")
     if not objects:
         raise LinkError("no object files to link; give at least one .o")
     if qstr_names is None:
@@ -126,10 +130,7 @@ def link(
             ctx.log(2, f"using {archive.label}:{member.name}")
             load_object(ctx, member.parsed(archive.label))
 
-    family = info.family
-    family.collect_got(ctx)
-    from .got import add_got_sections, populate_got
-
+    info.family.collect_got(ctx)
     add_got_sections(ctx)
     resolve_symbols(ctx)
 
