@@ -1,8 +1,9 @@
 """LINK_RUNTIME=1 with the C maths library: sqrtf, sinf and pow in a module.
 
 newlib's libm (ARM) and musl's (x64) need only `__errno`/`__errno_location`, which the
-tool's support archive provides; glibc's (x86) needs the dynamic loader and a
-thread-local errno: that fails with one line that says so.
+tool's support archive provides; picolibc's (RISC-V) is non-PIC code that the linker
+makes PC-relative; glibc's (x86) needs the dynamic loader and a thread-local errno:
+that fails with one line that says so.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ FILES = {
     "mods/mathy/SConscript": 'Import("env")\nenv.NativeMpy("mathy", ["mathy.c"], LINK_RUNTIME=1)\n',
     "mods/mathy/mathy.c": MATHY_C,
 }
-NEWLIB_ARCHES = ("armv6m", "armv7m", "armv7emsp", "armv7emdp")
+#: newlib's libm (ARM) and picolibc's (RISC-V: non-PIC code, made PC-relative by the linker)
+LIBM_ARCHES = ("armv6m", "armv7m", "armv7emsp", "armv7emdp", "rv32imc", "rv64imc")
 
 
-@pytest.mark.parametrize("arch", NEWLIB_ARCHES)
-def test_newlib_libm_links_and_validates(arch, tmp_path, installed_arches):
+@pytest.mark.parametrize("arch", LIBM_ARCHES)
+def test_libm_links_and_validates(arch, tmp_path, installed_arches):
     if arch not in installed_arches:
         pytest.skip(f"no {arch} toolchain")
     root = make_repo(tmp_path, FILES)
@@ -75,9 +77,6 @@ def test_musl_libm_runs_on_x64(tmp_path, run_micropython):
     "arch, wanted",
     [
         ("x86", ("glibc",)),  # IFUNC and a thread-local errno
-        # picolibc's RISC-V maths code is not position independent (small-data sections);
-        # the arch's own multilib libc.a is searched, not the 64-bit default one
-        ("rv32imc", ("rv32imac/ilp32/libc.a", ".srodata")),
     ],
 )
 def test_unlinkable_libm_is_refused_in_one_line(arch, wanted, tmp_path, installed_arches):

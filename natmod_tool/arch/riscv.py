@@ -26,6 +26,7 @@ from ..linker.relocate import apply_data, place_of, unsupported
 from .base import ArchInfo, Family
 
 GOT_HI20, PCREL_HI20, HI20 = 20, 23, 26
+LUI, AUIPC = 0x37, 0x17
 _HI_TYPES = (GOT_HI20, PCREL_HI20, HI20)
 _TLS = {22: "TLS", 62: "TLS", 63: "TLS", 64: "TLS", 65: "TLS", 21: "TLS"}
 _TPREL = {29, 30, 31, 32}
@@ -91,7 +92,7 @@ class RiscvFamily(Family):
         word = 1 if xlen == 32 else 2
         self.got_types = frozenset({word, GOT_HI20, 41})
         self.data_types = frozenset({1, 2})
-        self.direct_types = frozenset({PCREL_HI20, *_PCREL_TYPES})
+        self.direct_types = frozenset({PCREL_HI20, HI20, *_PCREL_TYPES})
         if xlen == 32:
             self.stub = (bytes.fromhex("97060000944682860000000000000000")[:12], 8)
         else:
@@ -124,19 +125,25 @@ class RiscvFamily(Family):
         if rtype in (1, 2) and section.name.startswith(".rodata"):
             apply_data(ctx, reloc)
             return
-        if rtype in (24, 25, 27, 28):
+        if rtype in (24, 25):
             self._lo12(ctx, reloc, p)
+            return
+        if rtype == HI20:
+            self._absolute_hi(ctx, reloc, p)
+            return
+        if rtype in (27, 28):
+            self._absolute_lo(ctx, reloc, p)
             return
         if rtype in _WIDTH:
             self._label_arith(ctx, reloc, p, self._symbol_address(ctx, reloc) + reloc.addend)
             return
         if rtype == GOT_HI20 or rtype == 41:
             addr = ctx.got_address() + ctx.got_entry(reloc).offset
-        elif rtype in (PCREL_HI20, HI20) or rtype in _PCREL_TYPES:
+        elif rtype == PCREL_HI20 or rtype in _PCREL_TYPES:
             addr = self._symbol_address(ctx, reloc)
         else:
             raise unsupported(ctx, reloc)
-        value = addr + reloc.addend - (0 if rtype == HI20 else p)
+        value = addr + reloc.addend - p
         if rtype in _HI_TYPES:
             ctx.riscv_hi[(id(section), reloc.offset)] = value
             hi, _ = split(value)
@@ -194,6 +201,82 @@ class RiscvFamily(Family):
             ctx.warn_static_bss(reloc, sym)
         return sym.section.addr + sym.value
 
+    def _absolute_hi(self, ctx: LinkContext, reloc: Reloc, p: int) -> None:
+        """Non-PIC `lui rd, %hi(S+A)` becomes `auipc rd, %pcrel_hi(S+A)`.
+
+        The loader cannot relocate an absolute address split over two instructions, but
+        the distance from the `lui` to its target is fixed, so the pair can be made
+        PC-relative: the `lui` turns into an `auipc` and each `%lo` user is re-based on
+        it (see `_absolute_lo`).  This is what lets non-PIC libraries such as picolibc's
+        maths code link.
+        """
+        section = reloc.section
+        insn = ctx.read(section, p, 4)
+        if insn & 0x7F != LUI:
+            raise LinkError(f"{section.label}: {section.name}+{reloc.offset:#x}: R_RISCV_HI20 is not on a lui")
+        target = reloc.sym.target()
+        value = self._symbol_address(ctx, reloc) + reloc.addend - p
+        if target.section is not None and target.section.image != "text":
+            raise LinkError(
+                f"{section.label}: {section.name}+{reloc.offset:#x}: non-PIC access to {target.display()} in "
+                f"{target.section.name}; link with --writable-data (the SCons tool does) or compile with -fpic"
+            )
+        _check(reloc, value, 32)
+        hi, _ = split(value)
+        ctx.write(section, p, 4, (insn & 0xF80) | AUIPC | hi)
+        ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {p + value:08x}")
+
+    def _absolute_lo(self, ctx: LinkContext, reloc: Reloc, p: int) -> None:
+        """The `%lo(S+A)` half of a converted pair, re-based on its `auipc`.
+
+        Its partner is the nearest preceding HI20 of the same symbol in this section
+        whose destination register is this instruction's base register.  Sharing one
+        `lui` between different offsets only works when no carry separates them; that
+        is checked, not assumed.
+        """
+        section = reloc.section
+        insn = ctx.read(section, p, 4)
+        base = (insn >> 15) & 0x1F
+        target = reloc.sym.target()
+        his = ctx.riscv_abs_hi.get(id(section))
+        if his is None:  # HI20s of this section by (target, register), in offset order
+            his = ctx.riscv_abs_hi[id(section)] = {}
+            for candidate in sorted((r for r in section.relocs if r.type == HI20), key=lambda r: r.offset):
+                rd = (ctx.read(section, section.addr + candidate.offset, 4) >> 7) & 0x1F
+                his.setdefault((id(candidate.sym.target()), rd), []).append(candidate)
+        parent = None
+        for candidate in his.get((id(target), base), ()):
+            if candidate.offset >= reloc.offset:
+                break
+            parent = candidate
+        if parent is None:
+            raise LinkError(
+                f"{section.label}: {section.name}+{reloc.offset:#x}: {_NAMES[reloc.type]} against "
+                f"{target.display()} without a matching lui; compile with -fpic"
+            )
+        addr = self._symbol_address(ctx, reloc)
+        p_hi = section.addr + parent.offset
+        v_hi, v_lo = addr + parent.addend - p_hi, addr + reloc.addend - p_hi
+        hi, _ = split(v_hi)
+        _, lo = split(v_lo)
+        if (hi + (lo - 4096 if lo & 0x800 else lo) - v_lo) & 0xFFFFFFFF:
+            raise LinkError(
+                f"{section.label}: {section.name}+{reloc.offset:#x}: %lo({target.display()}+{reloc.addend}) "
+                "shares a lui across a 4 KiB boundary and cannot be made PC-relative; compile with -fpic"
+            )
+        self._patch_lo(ctx, reloc, p, lo)
+        ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
+
+    @staticmethod
+    def _patch_lo(ctx: LinkContext, reloc: Reloc, p: int, lo: int) -> None:
+        """Write a 12-bit low part into an I-type (loads, addi) or S-type (stores) immediate."""
+        old = ctx.read(reloc.section, p, 4)
+        if reloc.type in (24, 27, 30):
+            new = (old & 0xFFFFF) | (lo << 20)
+        else:
+            new = (old & 0x01FFF07F) | ((lo & 0xFE0) << 20) | ((lo & 0x1F) << 7)
+        ctx.write(reloc.section, p, 4, new)
+
     @staticmethod
     def _lo12(ctx: LinkContext, reloc: Reloc, p: int) -> None:
         sym = reloc.sym.target()
@@ -207,12 +290,7 @@ class RiscvFamily(Family):
                 "HI20 (absolute addressing); compile with -fpic"
             )
         _, lo = split(value)
-        old = ctx.read(section, p, 4)
-        if reloc.type in (24, 27):
-            new = (old & 0xFFFFF) | (lo << 20)
-        else:
-            new = (old & 0x01FFF07F) | ((lo & 0xFE0) << 20) | ((lo & 0x1F) << 7)
-        ctx.write(section, p, 4, new)
+        RiscvFamily._patch_lo(ctx, reloc, p, lo)
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {label_section.addr + sym.value:08x}")
 
     @staticmethod

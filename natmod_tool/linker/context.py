@@ -177,6 +177,7 @@ class LinkContext:
     records: list[tuple[int, int, int]] = field(default_factory=list)  # (base, byte pos, dest)
     warnings: list[str] = field(default_factory=list)
     riscv_hi: dict[tuple[int, int], int] = field(default_factory=dict)
+    riscv_abs_hi: dict[int, dict] = field(default_factory=dict)  # non-PIC lui pairing (arch/riscv.py)
     nobits_bytes: int = 0  # zero-filled input bytes allocated so far (bounded by elf.MAX_SIZE)
 
     @property

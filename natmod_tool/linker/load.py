@@ -10,6 +10,19 @@ from .elf import MAX_SIZE, SHN_UNDEF, ElfObject
 KEPT_PREFIXES = (".literal", ".text", ".rodata", ".data", ".bss")
 
 
+#: RISC-V small-data sections (code built without -fpic, e.g. picolibc) are ordinary data
+#: here: they are renamed so that every rule for .rodata/.data/.bss applies to them
+SMALL_DATA = ((".srodata", ".rodata"), (".sdata", ".data"), (".sbss", ".bss"))
+
+
+def canonical_name(name: str) -> str:
+    """`.srodata.cst8` -> `.rodata.srodata.cst8`; other names unchanged."""
+    for small, usual in SMALL_DATA:
+        if name.startswith(small):
+            return usual + name
+    return name
+
+
 def is_writable_data(name: str) -> bool:
     """`.data*` but not `.data.rel.ro*` (which is read-only after relocation)."""
     return name.startswith(".data") and not name.startswith(".data.rel.ro")
@@ -53,12 +66,13 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
         if sec.type in ("SHT_PROGBITS", "SHT_NOBITS"):
             if sec.size == 0:
                 continue
-            if is_writable_data(sec.name) and not ctx.writable_data:
+            name = canonical_name(sec.name)
+            if is_writable_data(name) and not ctx.writable_data:
                 raise LinkError(
                     f"{obj.label}: {sec.name} non-empty: initialised writable data; make it const or "
                     "zero-initialised, or link with --writable-data (the SCons tool does)"
                 )
-            if sec.name.startswith(KEPT_PREFIXES):
+            if name.startswith(KEPT_PREFIXES):
                 if sec.addr != 0:
                     raise LinkError(f"{obj.label}: section {sec.name} has a load address; give .o files")
                 if sec.type == "SHT_NOBITS":
@@ -69,7 +83,7 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
                             "the object is damaged"
                         )
                 data = bytearray(sec.data) if sec.type == "SHT_PROGBITS" else bytearray(sec.size)
-                section = Section(name=sec.name, data=data, align=sec.align, label=obj.label)
+                section = Section(name=name, data=data, align=sec.align, label=obj.label)
                 kept[sec.index] = section
                 if sec.name.startswith(".literal"):
                     ctx.literals.append(section)
