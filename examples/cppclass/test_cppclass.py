@@ -19,7 +19,7 @@ print("one sample:", plain.total())
 
 # many instances: each C++ object lives on the MicroPython heap
 windows = [cppclass.Window(i) for i in range(50)]
-for i, win in enumerate(windows):
+for win in windows:
     win.add(2)
 print("sum of totals:", sum(win.total() for win in windows))
 print(type(w).__name__)

@@ -240,23 +240,15 @@ class Reader:
 
     def varuint(self, what: str = "varuint") -> int:
         """Read one varuint, most significant group first (spec 3.1)."""
-        start = self.offset
-        value = 0
-        for _ in range(MAX_VARUINT_BYTES):
-            if self.offset >= self.end:
-                raise self.error(f"truncated or corrupt file: {what} runs past the end", start)
-            b = self.data[self.offset]
-            self.offset += 1
-            value = (value << 7) | (b & 0x7F)
-            if not b & 0x80:
-                return value
-        raise self.error(f"corrupt file: {what} is longer than {MAX_VARUINT_BYTES} bytes", start)
+        return self._groups(0, what)
 
     def signed_varuint(self, what: str = "signed varuint") -> int:
         """Read a LOAD_CONST_SMALL_INT argument: bit 6 of the first byte is the sign."""
+        return self._groups(-1 if self.peek(what) & 0x40 else 0, what)
+
+    def _groups(self, value: int, what: str) -> int:
+        """Accumulate 7-bit groups onto `value` until a byte without the continuation bit."""
         start = self.offset
-        first = self.peek(what)
-        value = -1 if first & 0x40 else 0
         for _ in range(MAX_VARUINT_BYTES):
             if self.offset >= self.end:
                 raise self.error(f"truncated or corrupt file: {what} runs past the end", start)
