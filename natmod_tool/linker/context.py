@@ -7,7 +7,6 @@ objects that carry the link-time facts (bound section, resolution, address).
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -258,7 +257,3 @@ def signed(value: int, bits: int) -> int:
     """Interpret the low `bits` of `value` as two's complement."""
     value &= (1 << bits) - 1
     return value - (1 << bits) if value >> (bits - 1) else value
-
-
-def pack_word(value: int, size: int) -> bytes:
-    return struct.pack("<Q" if size == 8 else "<I", value & ((1 << (8 * size)) - 1))
