@@ -128,31 +128,23 @@ class X64Family(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
 
 
+def _x86(name: str, number: int, bits: int, prefix: str, packages: tuple[str, ...], family: Family) -> ArchInfo:
+    return ArchInfo(
+        name=name,
+        number=number,
+        word_size=bits // 8,
+        elf_machine="EM_386" if bits == 32 else "EM_X86_64",
+        elf_class=bits,
+        text_alignments=(1, 4),
+        cross_prefix=prefix,
+        cflags=("-fno-stack-protector",),
+        float_impl="DOUBLE",
+        debian_packages=packages,
+        family=family,
+    )
+
+
 ARCHES = (
-    ArchInfo(
-        name="x86",
-        number=1,
-        word_size=4,
-        elf_machine="EM_386",
-        elf_class=32,
-        text_alignments=(1, 4),
-        cross_prefix="i686-linux-gnu-",
-        cflags=("-fno-stack-protector",),
-        float_impl="DOUBLE",
-        debian_packages=("gcc-multilib",),
-        family=X86Family(),
-    ),
-    ArchInfo(
-        name="x64",
-        number=2,
-        word_size=8,
-        elf_machine="EM_X86_64",
-        elf_class=64,
-        text_alignments=(1, 4),
-        cross_prefix="x86_64-linux-gnu-",
-        cflags=("-fno-stack-protector",),
-        float_impl="DOUBLE",
-        debian_packages=("gcc",),
-        family=X64Family(),
-    ),
+    _x86("x86", 1, 32, "i686-linux-gnu-", ("gcc-multilib",), X86Family()),
+    _x86("x64", 2, 64, "x86_64-linux-gnu-", ("gcc",), X64Family()),
 )
