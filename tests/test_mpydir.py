@@ -48,6 +48,8 @@ def make_sdist(path: Path) -> Path:
         add(tar, f"{TOP}/py/makeqstrdata.py", b"static_qstr_list = ['']\n")
         add(tar, f"{TOP}/py/obj.c")
         add(tar, f"{TOP}/py/dynruntime.mk")
+        add(tar, f"{TOP}/py/runtime.c")
+        add(tar, f"{TOP}/shared/runtime/gchelper_generic.c")
         add(tar, f"{TOP}/ports/unix/mpconfigport.h")
         add(tar, f"{TOP}/py/../../evil.h")
         add(tar, f"{TOP}/py/link.h", kind=tarfile.SYMTYPE)
@@ -139,8 +141,12 @@ def test_fetch_unpacks_only_needed(clean_env: Path, fake_download: list[Path]) -
         "LICENSE",
         mpydir.SOURCE_MARKER,
         "py/dynruntime.h",
+        "py/dynruntime.mk",
         "py/makeqstrdata.py",
+        "py/obj.c",
         "py/obj.h",
+        "py/runtime.c",
+        "shared/runtime/gchelper_generic.c",
     ]
     assert not (clean_env / "evil.h").exists() and not (clean_env / "natmod-tool" / "evil.h").exists()
     # no temp folders left behind, and the second call does not download again
@@ -228,4 +234,5 @@ def test_default_tree_real() -> None:
     tree = mpydir.default_mpy_dir()
     for name in ("py/dynruntime.h", "py/makeqstrdata.py", "py/mpconfig.h", "py/nativeglue.h", "py/obj.h"):
         assert (tree / name).is_file(), name
-    assert not list(tree.glob("py/*.c"))
+    assert (tree / "py/runtime.c").is_file() and (tree / "shared/runtime/gchelper_generic.c").is_file()
+    assert not (tree / "ports").exists()
