@@ -162,6 +162,7 @@ def test_fetch_lost_race(clean_env: Path, monkeypatch: pytest.MonkeyPatch, fake_
 
     def racing(dest: Path) -> Path:
         make_tree(target)
+        (target / mpydir.DEFAULT_TREE_MARKER).write_text("")
         (target / "theirs").write_text("")
         return real(dest)
 
