@@ -61,7 +61,26 @@ INCLUDE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "include"
 CXX_FALLBACK_DIR = os.path.join(INCLUDE_DIR, "fallback")
 #: Debian packages with the C++ compiler, where it is not in the arch's own packages
 #: (g++-multilib: the 32-bit libstdc++ headers that `g++ -m32` needs for <climits>)
-CXX_PACKAGES = {"x86": ("g++", "g++-multilib"), "x64": ("g++",)}
+#: (libstdc++-arm-none-eabi-newlib: arm-none-eabi-g++ has no C++ headers without it, not even <climits>)
+_ARM_CXX = ("libstdc++-arm-none-eabi-newlib",)
+CXX_PACKAGES = {
+    "x86": ("g++", "g++-multilib"),
+    "x64": ("g++",),
+    "armv6m": _ARM_CXX,
+    "armv7m": _ARM_CXX,
+    "armv7emsp": _ARM_CXX,
+    "armv7emdp": _ARM_CXX,
+}
+#: Debian packages of the emulators that run each arch's test runtime (`natmod test`)
+EMULATOR_PACKAGES = {
+    "armv6m": ("qemu-system-arm",),
+    "armv7m": ("qemu-system-arm",),
+    "armv7emsp": ("qemu-system-arm",),
+    "armv7emdp": ("qemu-system-arm",),
+    "rv32imc": ("qemu-system-misc",),
+    "rv64imc": ("qemu-system-misc",),
+    "xtensa": ("qemu-system-misc",),
+}
 
 #: The C maths library LINK_RUNTIME=1 uses instead of the compiler's own, with its Debian
 #: package: glibc's libm cannot be linked into a natmod (IFUNC, thread-local errno), musl's

