@@ -65,9 +65,27 @@ def _arch_flags(arch: str, value: Any) -> int:
     return parse_arch_flags(get_arch(arch), value)
 
 
+def _source_nodes(env: Any, sources: Any) -> list:
+    """File nodes of `sources`; a path leaving the module folder names the real file.
+
+    A name inside the module folder becomes its variant-folder node, as SCons gives it;
+    `../lib/x.c`, `#lib/x.c` or an absolute path is looked up from the module's *source*
+    folder (from the variant folder, `..` would lead into the build tree).
+    """
+    module_src = env.Dir(".").srcnode()
+    nodes = []
+    for item in _listify(sources):
+        if isinstance(item, str):
+            real = module_src.File(item)
+            nodes.append(env.File(item) if real.is_under(module_src) else real)
+        else:
+            nodes.extend(env.arg2nodes(item, env.fs.File))
+    return nodes
+
+
 def _split_sources(env: Any, name: str, sources: Any) -> tuple[list, list, list]:
     """File nodes of the sources, grouped: C and C++, asm, Python (each in the given order)."""
-    nodes = env.arg2nodes(_listify(sources), env.fs.File)
+    nodes = _source_nodes(env, sources)
     c_files, asm_files, py_files = [], [], []
     for node in nodes:
         suffix = os.path.splitext(node.name)[1]
@@ -130,9 +148,30 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
     return env.Override(values)
 
 
+#: sub-folders of a module's variant folder for the objects of sources outside the module:
+#: below the project top (`_top/lib/x.o`) and elsewhere (`_abs/usr/src/lib/x.o`)
+OUTSIDE_TOP, OUTSIDE_ABS = "_top", "_abs"
+
+
 def _object_path(env: Any, src: Any) -> Any:
-    """`x.c`/`x.S` -> `x.o` next to the source's place in the variant folder."""
-    return env.File(os.path.splitext(src.name)[0] + env.subst("$OBJSUFFIX"), src.dir)
+    """Where a source's object goes: always below the module's variant folder.
+
+    `x.c` -> `x.o` next to the source's place in the variant folder; a source outside the
+    module folder gets a stable, readable sub-path (OUTSIDE_TOP/OUTSIDE_ABS), so no object
+    is ever written into a source tree and two arches never share one.
+    """
+    obj_name = os.path.splitext(src.name)[0] + env.subst("$OBJSUFFIX")
+    variant = env.Dir(".")
+    source = src.srcnode()
+    if src.is_under(variant) or source.is_under(variant.srcnode()):
+        return env.File(obj_name, src.dir)
+    top = env.Dir("#")
+    if source.is_under(top):
+        rel = os.path.relpath(source.dir.abspath, top.abspath)
+        folder = variant.Dir(OUTSIDE_TOP).Dir(rel)
+    else:
+        folder = variant.Dir(OUTSIDE_ABS).Dir(source.dir.abspath.lstrip(os.sep).replace(":", ""))
+    return folder.File(obj_name)
 
 
 def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:

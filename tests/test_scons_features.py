@@ -168,7 +168,7 @@ def test_cxx_fallback_climits_has_64_bit_limits(tmp_path: Path, mpy_dir: Path, a
     src.write_text(
         "#include <climits>\n"
         "unsigned long long u = ULLONG_MAX; long long lo = LLONG_MIN, hi = LLONG_MAX;\n"
-        "static_assert(ULLONG_MAX == 0xffffffffffffffffULL && LLONG_MIN < 0, \"64-bit limits\");\n"
+        'static_assert(ULLONG_MAX == 0xffffffffffffffffULL && LLONG_MIN < 0, "64-bit limits");\n'
     )
     done = subprocess.run(
         [gxx, *info.cflags, "-std=c++17", "-nostdinc++", "-idirafter", CXX_FALLBACK_DIR, "-c", str(src), "-o", "x.o"],
