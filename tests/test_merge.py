@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import skip_or_fail
+from conftest import find_program, skip_or_fail
 
 from natmod_tool.errors import MpyError
 from natmod_tool.mpy.bytecode import OP_UNWIND_JUMP, decode_function
@@ -37,8 +37,12 @@ QUIRK_IN_EXPECTED = {("merge-errors", "x64", "expected-bc.mpy")}
 
 
 def _working_tool(name: str, *probe: str) -> str | None:
-    """The path of `name` if it runs (a pyenv shim for another Python version does not)."""
-    path = shutil.which(name)
+    """The path of `name` if it runs (a pyenv shim for another Python version does not).
+
+    The running venv's bin folder comes first: `.venv/bin/python -m pytest` does not put
+    it on PATH.
+    """
+    path = find_program(name)
     if path is None:
         return None
     try:
