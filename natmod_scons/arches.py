@@ -9,6 +9,7 @@ probe (probes.py), so reading SConscripts spawns nothing on a warm cache.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import shutil
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from natmod_tool.arch import ArchInfo
+from natmod_tool.mpydir import natmod_digest
 
 from .probes import Probe, ProbeCache
 
@@ -219,6 +221,7 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["NATMOD_ARCH"] = info.name
     env["NATMOD_TOOLCHAIN"] = toolchain
     env["NATMOD_MPY_DIR"] = mpy_dir
+    env["NATMOD_MPY_TREE_ID"] = tree_id(mpy_dir)
     env["NATMOD_CC_VERSION"] = toolchain.probe.version
     env["CC"] = " ".join([_command(env, toolchain.cc[0]), *toolchain.cc[1:]])
     cxx = toolchain.cxx or _cxx_argv(toolchain.cc)  # a missing one fails when a module has C++
@@ -239,6 +242,12 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["OBJSUFFIX"] = ".o"
     env["LIBPREFIX"] = "lib"
     env["LIBSUFFIX"] = ".a"
+
+
+@functools.lru_cache(maxsize=8)
+def tree_id(mpy_dir: str) -> str:
+    """The tree's natmod digest, computed once per SCons run (see mpydir.natmod_digest)."""
+    return natmod_digest(mpy_dir)
 
 
 def _as_list(value: Any) -> list:

@@ -25,6 +25,7 @@ from typing import Any
 import SCons.Action
 import SCons.Builder
 import SCons.Scanner
+import SCons.Tool
 
 from natmod_tool.errors import NatmodError
 from natmod_tool.fileio import write_atomic
@@ -41,7 +42,17 @@ LINK_VARLIST = [
     "NATMOD_TOOL_VERSION",
 ]
 MERGE_VARLIST = ["NATMOD_ARCH_FLAGS", "NATMOD_TOOL_VERSION"]
-QSTR_VARLIST = ["NATMOD_MPY_DIR", "NATMOD_TOOL_VERSION"]
+QSTR_VARLIST = ["NATMOD_MPY_TREE_ID", "NATMOD_TOOL_VERSION"]
+#: compiles depend on the MicroPython tree by content: include paths are not in SCons'
+#: command signatures (`$( $)`), and the implicit cache keeps the old tree's header list,
+#: so without this a switched MPY_DIR recompiled nothing
+COMPILE_VARLIST = ["NATMOD_MPY_TREE_ID"]
+#: (suffixes, command variable) of the compiles that read the tree's headers
+COMPILE_ACTIONS = (
+    ((".c",), "CCCOM"),
+    ((".cpp", ".cc", ".cxx"), "CXXCOM"),
+    ((".S", ".sx"), "ASPPCOM"),
+)
 
 #: `mpy-cross` for one Python source; `-s` stores the name relative to the module folder,
 #: as the reference gets by running mpy-cross from that folder
@@ -168,10 +179,25 @@ def _no_scan(node: Any, env: Any, path: tuple = ()) -> list:
     return []
 
 
+def _tree_aware_compiles(env: Any) -> None:
+    """Give this environment's Object builder compile actions with COMPILE_VARLIST.
+
+    The builder belongs to the environment the tool sets up (and its clones); other
+    environments of the project keep SCons' own actions.
+    """
+    static_obj, _shared_obj = SCons.Tool.createObjBuilders(env)
+    for suffixes, command in COMPILE_ACTIONS:
+        action = SCons.Action.Action(f"${command}", f"${command}STR", varlist=COMPILE_VARLIST)
+        for suffix in suffixes:
+            static_obj.add_action(suffix, action)
+
+
 def add_builders(env: Any) -> None:
     """Register the builders on `env` (called once, on the environment the tool sets up)."""
+    _tree_aware_compiles(env)
     no_scan = SCons.Scanner.ScannerBase(_no_scan, name="NatmodNoScan")
     env.SetDefault(
+        NATMOD_MPY_TREE_ID="",
         NATMOD_MPYCROSSCOM=MPYCROSSCOM,
         MPY_CROSS_FLAGS=[],
         NATMOD_LINK_LIBS=[],
