@@ -31,7 +31,7 @@ STD_CPPDEFINES = ("NDEBUG", "NO_QSTR", "MICROPY_ENABLE_DYNRUNTIME")
 #: the compile command, in the reference's flag order (spec 1): module CFLAGS, -I,
 #: -std/-O/-W, -D, -fpic/arch flags, float implementation, CFLAGS_EXTRA
 NATMOD_CCCOM = (
-    "$CC $CFLAGS $_CPPINCFLAGS $NATMOD_STD_CFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
+    "$NATMOD_CC_WRAPPER $CC $CFLAGS $_CPPINCFLAGS $NATMOD_STD_CFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
     "$NATMOD_FLOAT_CFLAGS $CFLAGS_EXTRA -o $TARGET -c $SOURCES"
 )
 
@@ -51,10 +51,13 @@ STD_CXXFLAGS = (
 #: functions and macros convert `void *` implicitly, which C++ rejects.  `-fpermissive`
 #: turns exactly those into warnings and `-isystem $NATMOD_MPY_DIR` silences warnings
 #: from MicroPython's headers (macro expansions included); the module's own code keeps
-#: `-Wall -Werror`, so the same mistake in it is still an error.
+#: `-Wall -Werror`, so the same mistake in it is still an error.  Those two folders are
+#: machine-specific paths, kept out of the signature like SCons' own include paths (`$( $)`;
+#: the tree's headers are in it by content, NATMOD_MPY_TREE_ID).  $NATMOD_CC_WRAPPER is
+#: ccache/distcc (CCACHE=1, CC_WRAPPER=), also outside the signature.
 NATMOD_CXXCOM = (
-    "$CXX $CXXFLAGS $_CPPINCFLAGS $NATMOD_STD_CXXFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
-    "$NATMOD_FLOAT_CFLAGS -fpermissive -isystem $NATMOD_MPY_DIR -idirafter $NATMOD_CXX_FALLBACK_DIR "
+    "$NATMOD_CC_WRAPPER $CXX $CXXFLAGS $_CPPINCFLAGS $NATMOD_STD_CXXFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
+    "$NATMOD_FLOAT_CFLAGS -fpermissive $( -isystem $NATMOD_MPY_DIR -idirafter $NATMOD_CXX_FALLBACK_DIR $) "
     "$CXXFLAGS_EXTRA -o $TARGET -c $SOURCES"
 )
 #: the header C++ modules include instead of `py/dynruntime.h` (see include/natmod_cpp.h)
@@ -211,6 +214,19 @@ def _binutil(env: Any, prefix: str, name: str) -> str:
     return name
 
 
+#: compiler settings a project may choose itself (as with SCons' own cc/gcc tools): the
+#: per-arch set-up keeps a value given to `Environment(...)` or set with `env.Replace` later
+USER_SETTABLE = ("CC", "CXX", "AR", "RANLIB", "CCCOM", "CXXCOM", "ASPPCOM")
+
+
+def user_settings(env: Any) -> set[str]:
+    """The USER_SETTABLE names whose value the project chose rather than the tool."""
+    chosen = set(env.get("NATMOD_USER_SET", ()))
+    tool_set = env.get("NATMOD_TOOL_SET") or {}
+    chosen.update(key for key in USER_SETTABLE if key in tool_set and env.get(key) != tool_set[key])
+    return chosen
+
+
 def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     """Make `env` (a fresh Clone) compile and link for `toolchain`'s arch.
 
@@ -223,11 +239,20 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["NATMOD_MPY_DIR"] = mpy_dir
     env["NATMOD_MPY_TREE_ID"] = tree_id(mpy_dir)
     env["NATMOD_CC_VERSION"] = toolchain.probe.version
-    env["CC"] = " ".join([_command(env, toolchain.cc[0]), *toolchain.cc[1:]])
     cxx = toolchain.cxx or _cxx_argv(toolchain.cc)  # a missing one fails when a module has C++
-    env["CXX"] = " ".join([_command(env, cxx[0]), *cxx[1:]])
-    env["AR"] = _binutil(env, toolchain.binutils_prefix, "ar")
-    env["RANLIB"] = _binutil(env, toolchain.binutils_prefix, "ranlib")
+    ours = {
+        "CC": " ".join([_command(env, toolchain.cc[0]), *toolchain.cc[1:]]),
+        "CXX": " ".join([_command(env, cxx[0]), *cxx[1:]]),
+        "AR": _binutil(env, toolchain.binutils_prefix, "ar"),
+        "RANLIB": _binutil(env, toolchain.binutils_prefix, "ranlib"),
+        "CCCOM": NATMOD_CCCOM,
+        "CXXCOM": NATMOD_CXXCOM,
+        "ASPPCOM": NATMOD_CCCOM,
+    }
+    kept = user_settings(env)
+    for key, value in ours.items():
+        if key not in kept:
+            env[key] = value
     env["NATMOD_STD_CFLAGS"] = list(STD_CFLAGS)
     env["NATMOD_ARCH_CFLAGS"] = [*COMMON_ARCH_CFLAGS, *info.cflags, *toolchain.specs_flags]
     env["NATMOD_FLOAT_CFLAGS"] = [f"-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_{info.float_impl.upper()}"]
@@ -236,9 +261,6 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["CPPPATH"] = [".", mpy_dir, *env.get("CPPPATH", []), INCLUDE_DIR]
     env["CPPDEFINES"] = [*STD_CPPDEFINES, *_as_list(env.get("CPPDEFINES", []))]
     env.SetDefault(CFLAGS_EXTRA=[], CXXFLAGS_EXTRA=[])
-    env["CCCOM"] = NATMOD_CCCOM
-    env["CXXCOM"] = NATMOD_CXXCOM
-    env["ASPPCOM"] = NATMOD_CCCOM
     env["OBJSUFFIX"] = ".o"
     env["LIBPREFIX"] = "lib"
     env["LIBSUFFIX"] = ".a"

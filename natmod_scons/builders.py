@@ -33,10 +33,12 @@ from natmod_tool.fileio import write_atomic
 from .variables import as_bool
 
 #: variables whose change must re-run the link (the linker's whole input besides files)
+#: (libraries and the externs file by their path below the top folder: the files are
+#: dependencies by content, and clones at different paths must share CACHE_DIR entries)
 LINK_VARLIST = [
     "NATMOD_ARCH",
-    "NATMOD_LINK_LIBS",
-    "NATMOD_EXTERNS",
+    "NATMOD_LINK_LIBS_SIG",
+    "NATMOD_EXTERNS_SIG",
     "NATMOD_ARCH_FLAGS",
     "NATMOD_SOURCE_NAME",
     "NATMOD_TOOL_VERSION",
@@ -56,7 +58,8 @@ COMPILE_ACTIONS = (
 
 #: `mpy-cross` for one Python source; `-s` stores the name relative to the module folder,
 #: as the reference gets by running mpy-cross from that folder
-MPYCROSSCOM = "$MPY_CROSS -march=$NATMOD_ARCH $MPY_CROSS_FLAGS -s $NATMOD_PY_NAME -o $TARGET $SOURCE"
+#: (the binary's path is machine-specific: its version is in the signature instead)
+MPYCROSSCOM = "$( $MPY_CROSS $) -march=$NATMOD_ARCH $MPY_CROSS_FLAGS -s $NATMOD_PY_NAME -o $TARGET $SOURCE"
 
 
 def _error(target: Any, env: Any, step: str, exc: Exception) -> int:
@@ -192,12 +195,26 @@ def _tree_aware_compiles(env: Any) -> None:
             static_obj.add_action(suffix, action)
 
 
+def _top_relative(top: str) -> Any:
+    """A subst function: paths below `top` relative to it, others as they are."""
+
+    def convert(paths: Any) -> str:
+        items = [paths] if isinstance(paths, str) else list(paths or ())
+        prefix = top.rstrip(os.sep) + os.sep
+        return " ".join(p[len(prefix) :] if str(p).startswith(prefix) else str(p) for p in items)
+
+    return convert
+
+
 def add_builders(env: Any) -> None:
     """Register the builders on `env` (called once, on the environment the tool sets up)."""
     _tree_aware_compiles(env)
+    env["_natmod_top_relative"] = _top_relative(env.Dir("#").abspath)
     no_scan = SCons.Scanner.ScannerBase(_no_scan, name="NatmodNoScan")
     env.SetDefault(
         NATMOD_MPY_TREE_ID="",
+        NATMOD_LINK_LIBS_SIG="${_natmod_top_relative(NATMOD_LINK_LIBS)}",
+        NATMOD_EXTERNS_SIG="${_natmod_top_relative(NATMOD_EXTERNS)}",
         NATMOD_MPYCROSSCOM=MPYCROSSCOM,
         MPY_CROSS_FLAGS=[],
         NATMOD_LINK_LIBS=[],

@@ -29,6 +29,9 @@ NAMES = (
     "MIP_PATTERN",
     "MIP_BASE_URL",
     "MIP_VERSION",
+    "CACHE_DIR",
+    "CCACHE",
+    "CC_WRAPPER",
 )
 
 
@@ -74,6 +77,19 @@ def options(opts: Any) -> None:
         "",
     )
     opts.Add("MIP_VERSION", "version in the package files (NativeMpy(..., VERSION=...) sets one module's)", "0.1.0")
+    opts.Add(
+        "CACHE_DIR",
+        "SCons derived-file cache shared by clones and machines (objects, qstr headers, links, merges); "
+        "relative paths are from the top folder; empty: off",
+        "",
+    )
+    opts.Add(BoolVariable("CCACHE", "put ccache in front of every compile (CCACHE_* settings pass through)", False))
+    opts.Add(
+        "CC_WRAPPER",
+        "program put in front of every compile (e.g. distcc, icecc, or 'ccache' with CCACHE_PREFIX=distcc); "
+        "not part of the build signature",
+        "",
+    )
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,8 @@ class Settings:
     compiledb_arch: str = ""
     mip_pattern: str = "{name}-{arch}.json"
     mip_base_url: str = ""
+    cache_dir: str = ""
+    cc_wrapper: str = ""
 
 
 def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
@@ -143,7 +161,21 @@ def read_settings(env: Any) -> Settings:
         compiledb_arch=_compiledb_arch(env.get("COMPILEDB_ARCH", "")),
         mip_pattern=str(env.get("MIP_PATTERN", "{name}-{arch}.json") or ""),
         mip_base_url=str(env.get("MIP_BASE_URL", "") or "").rstrip("/"),
+        cache_dir=str(env.get("CACHE_DIR", "") or ""),
+        cc_wrapper=_cc_wrapper(env),
     )
+
+
+def _cc_wrapper(env: Any) -> str:
+    """CC_WRAPPER, or `ccache` for CCACHE=1 (both: ccache runs the wrapper, via CCACHE_PREFIX)."""
+    wrapper = str(env.get("CC_WRAPPER", "") or "").strip()
+    if as_bool(env.get("CCACHE", False)):
+        if wrapper and wrapper != "ccache":
+            raise ValueError(
+                f"CCACHE=1 and CC_WRAPPER={wrapper!r}: pick one, or let ccache call it with CCACHE_PREFIX={wrapper}"
+            )
+        return "ccache"
+    return wrapper
 
 
 def _compiledb_arch(value: Any) -> str:
