@@ -34,9 +34,6 @@ PY_SUFFIXES = (".py",)
 #: overrides added to the arch environment's list instead of replacing it
 APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CXXFLAGS", "CXXFLAGS_EXTRA", "CPPPATH", "CPPDEFINES", "MPY_CROSS_FLAGS")
 #: overrides consumed here (not passed to the environment as they are)
-#: C source of the C-library support archive that LINK_RUNTIME=1 adds (errno for newlib's libm)
-RUNTIME_SUPPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runtime", "natmod_runtime.c")
-
 HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION")
 
 
@@ -156,12 +153,9 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     # `--debug=explain` names the edited file instead of "no longer a dependency".
     objects = [menv.Object(_object_path(env, src), src.srcnode())[0] for src in c_files + asm_files]
     if as_bool(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False))):
-        # C library bits libm expects (errno), as a per-module archive searched first
-        support = menv.StaticLibrary(
-            env.File(f"{name}.natmod_runtime$LIBSUFFIX"),
-            menv.Object(env.File(f"{name}.natmod_runtime$OBJSUFFIX"), env.File(RUNTIME_SUPPORT)),
-        )
-        menv["NATMOD_LINK_LIBS"] = [support[0].abspath, *menv["NATMOD_LINK_LIBS"]]
+        # C library bits libm expects (errno): the arch's one support archive, searched first
+        support = env["NATMOD_RUNTIME_SUPPORT"].archive()
+        menv["NATMOD_LINK_LIBS"] = [support.abspath, *menv["NATMOD_LINK_LIBS"]]
     extra_deps = [env.File(lib) for lib in menv["NATMOD_LINK_LIBS"]]
     if menv["NATMOD_EXTERNS"]:
         extra_deps.append(env.File(menv["NATMOD_EXTERNS"]))

@@ -1,0 +1,123 @@
+"""What real projects ported from natmod Makefiles to `NativeMpy` need (issue 17, issue 11).
+
+Each test builds a small repository with real SCons and the installed compilers, the
+way the ported projects do: a module that defines `__errno` itself, flags copied from a
+Makefile, generated sources, one source folder built in two configurations, per-file
+`mpy-cross` options and the runtime-library choice.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import skip_or_fail
+from scons_support import SCONSTRUCT, make_repo, run_scons, write
+
+from natmod_tool.mpy.reader import read_mpy, validate
+
+# ---------------------------------------------------------------------------------------
+# A (issue 11): a module with its own __errno, linked with LINK_RUNTIME=1
+
+#: maps errno onto one module-wide word, as modules that turn errno into OSError do
+ERRNO_MAP_C = """\
+static int module_errno;
+
+int *__errno(void) {
+    return &module_errno;
+}
+"""
+
+#: calls libm (whose sqrt reports EDOM through __errno on newlib) and reads the word back
+ERRNO_USER_C = """\
+#include "py/dynruntime.h"
+#include <math.h>
+
+int *__errno(void);
+
+static mp_obj_t root(mp_obj_t x_in) {
+    *__errno() = 0;
+    double r = sqrt((double)(mp_int_t)mp_obj_get_int(x_in));  // the dynruntime call returns mp_uint_t
+    mp_obj_t items[2] = {mp_obj_new_int(r == r ? (mp_int_t)(r * 1000.0) : -1), mp_obj_new_int(*__errno())};
+    return mp_obj_new_tuple(2, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(root_obj, root);
+
+static mp_obj_t set_errno(mp_obj_t x_in) {
+    *__errno() = mp_obj_get_int(x_in);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(set_errno_obj, set_errno);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_root, MP_OBJ_FROM_PTR(&root_obj));
+    mp_store_global(MP_QSTR_set_errno, MP_OBJ_FROM_PTR(&set_errno_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+ERRNO_FILES = {
+    "SConstruct": SCONSTRUCT,
+    "mods/errmod/SConscript": ('Import("env")\nenv.NativeMpy("errmod", ["errmod.c", "errno_map.c"], LINK_RUNTIME=1)\n'),
+    "mods/errmod/errmod.c": ERRNO_USER_C,
+    "mods/errmod/errno_map.c": ERRNO_MAP_C,
+}
+
+
+@pytest.mark.parametrize("arch", ["armv6m", "armv7m", "rv32imc"])
+def test_module_defining_errno_links_with_link_runtime(arch, tmp_path, installed_arches):
+    if arch not in installed_arches:
+        skip_or_fail(f"no {arch} compiler (tools/bootstrap.sh installs it)")
+    root = make_repo(tmp_path, ERRNO_FILES)
+    result = run_scons(root, f"ARCH={arch}")
+    assert result.returncode == 0, result
+    data = (root / "build" / arch / "mods" / "errmod" / "errmod.mpy").read_bytes()
+    mpy = read_mpy(data, "errmod.mpy")
+    assert mpy.arch_name == arch and validate(mpy) == []
+
+
+def test_module_defining_errno_runs_on_x64(tmp_path, run_micropython):
+    root = make_repo(tmp_path, ERRNO_FILES)
+    result = run_scons(root, "ARCH=x64")
+    assert result.returncode == 0, result
+    script = tmp_path / "check.py"
+    script.write_text("import errmod\nerrmod.set_errno(42)\nprint(errmod.root(16), errmod.root(-4)[0])\n")
+    proc = run_micropython(script, [root / "build" / "x64" / "mods" / "errmod"])
+    assert proc.returncode == 0, proc.stderr
+    # root() clears the module's own errno word first; musl's sqrt never sets errno
+    assert proc.stdout.strip() == "(4000, 0) -1"
+
+
+# ---------------------------------------------------------------------------------------
+# B (17.8, issue 12): the errno support archive is compiled once per arch
+
+
+def _runtime_compiles(result) -> list[str]:
+    """Compiles of the tool's C-library support sources (natmod_scons/runtime/)."""
+    return [name for name in result.names("CC") if "natmod_scons/runtime/" in name]
+
+
+def test_runtime_support_is_compiled_once_per_arch(tmp_path):
+    files = {
+        "SConstruct": SCONSTRUCT,
+        "mods/one/SConscript": 'Import("env")\nenv.NativeMpy("one", ["one.c"], LINK_RUNTIME=1)\n',
+        "mods/one/one.c": ERRNO_USER_C.replace("int *__errno(void);", ERRNO_MAP_C),
+        "mods/two/SConscript": (
+            'Import("env")\nenv.NativeMpy("two", ["two.c"], LINK_RUNTIME=1, CPPDEFINES=["TWO"], CFLAGS=["-O2"])\n'
+        ),
+        "mods/two/two.c": ERRNO_USER_C.replace("int *__errno(void);", ERRNO_MAP_C),
+    }
+    root = make_repo(tmp_path, files)
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    first = _runtime_compiles(result)
+    assert first and len(first) == len(set(first)), result  # each support source once, for both modules
+    assert len(result.names("AR")) == 1, result
+    write(
+        root,
+        "mods/two/SConscript",
+        'Import("env")\nenv.NativeMpy("two", ["two.c"], LINK_RUNTIME=1, CPPDEFINES=["TWO", "AGAIN"])\n',
+    )
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    assert result.names("CC") == ["mods/two/two.c"], result  # the module's defines only reach its own code
+    assert result.names("AR") == [], result
