@@ -17,6 +17,8 @@ from typing import Any
 
 from natmod_tool.arch import ArchInfo
 
+from . import output
+from .defines import define_entries
 from .probes import Probe, ProbeCache
 
 #: spec 1: flags before the per-arch ones, the same for every arch
@@ -231,7 +233,10 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["NATMOD_STD_CXXFLAGS"] = list(STD_CXXFLAGS)
     env["NATMOD_CXX_FALLBACK_DIR"] = CXX_FALLBACK_DIR
     env["CPPPATH"] = [".", mpy_dir, *env.get("CPPPATH", []), INCLUDE_DIR]
-    env["CPPDEFINES"] = [*STD_CPPDEFINES, *_as_list(env.get("CPPDEFINES", []))]
+    try:
+        env["CPPDEFINES"] = [*STD_CPPDEFINES, *define_entries(env.get("CPPDEFINES"))]
+    except ValueError as exc:
+        output.fail(f"the Environment's {exc}")
     env.SetDefault(CFLAGS_EXTRA=[], CXXFLAGS_EXTRA=[])
     env["CCCOM"] = NATMOD_CCCOM
     env["CXXCOM"] = NATMOD_CXXCOM
@@ -240,13 +245,3 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["LIBPREFIX"] = "lib"
     env["LIBSUFFIX"] = ".a"
 
-
-def _as_list(value: Any) -> list:
-    """CPPDEFINES may be a string, a dict or a list; keep each as list items."""
-    if isinstance(value, dict):
-        return [(k, v) if v is not None else k for k, v in value.items()]
-    if isinstance(value, (list, tuple)) and not (
-        isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
-    ):
-        return list(value)
-    return [value] if value else []

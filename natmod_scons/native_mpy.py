@@ -24,6 +24,7 @@ import SCons.Util
 from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
+from .defines import define_entries
 from .output import fail
 from .variables import as_bool
 
@@ -38,17 +39,12 @@ HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION")
 
 
 def _listify(value: Any) -> list:
-    """A scalar or a sequence as a flat list."""
+    """A scalar or a sequence as a flat list (flags, sources, libraries; not CPPDEFINES)."""
     if value is None:
         return []
-    if SCons.Util.is_List(value) or isinstance(value, tuple) and not _is_define_pair(value):
+    if SCons.Util.is_List(value) or isinstance(value, tuple):
         return list(SCons.Util.flatten(value))
     return [value]
-
-
-def _is_define_pair(value: Any) -> bool:
-    """`("NAME", "value")` is one CPPDEFINES entry, not two."""
-    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
 
 
 def _arch_flags(arch: str, value: Any) -> int:
@@ -91,9 +87,12 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
     arch = env["NATMOD_ARCH"]
     values: dict[str, Any] = {}
     for key in APPENDED:
-        if key in overrides:
+        if key in overrides and key != "CPPDEFINES":
             values[key] = [*_listify(env.get(key, [])), *_listify(overrides[key])]
-    defines = values.get("CPPDEFINES", _listify(env.get("CPPDEFINES", [])))
+    try:  # SCons' forms keep their meaning: ("W", "16") is -DW=16, not -DW -D16
+        defines = [*define_entries(env.get("CPPDEFINES")), *define_entries(overrides.get("CPPDEFINES"))]
+    except ValueError as exc:
+        fail(f"NativeMpy({name!r}): {exc}")
     # spec 1: MP_CONFIGFILE comes right after the standard defines; quoted for the shell
     standard = len([d for d in defines if d in ("NDEBUG", "NO_QSTR", "MICROPY_ENABLE_DYNRUNTIME")])
     defines = [*defines[:standard], ("MP_CONFIGFILE", f'"<{config_h.name}>"'), *defines[standard:]]

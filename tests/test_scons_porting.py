@@ -121,3 +121,102 @@ def test_runtime_support_is_compiled_once_per_arch(tmp_path):
     assert result.returncode == 0, result
     assert result.names("CC") == ["mods/two/two.c"], result  # the module's defines only reach its own code
     assert result.names("AR") == [], result
+
+
+# ---------------------------------------------------------------------------------------
+# 1: CPPDEFINES in every SCons form keeps its meaning
+
+DEFINES_C = """\
+#include "py/dynruntime.h"
+
+#if !defined(PLAIN) || !defined(BARE) || !defined(ONE) || defined(SPLIT_A)
+#error "a define without a value is missing"
+#endif
+
+static mp_obj_t values(void) {
+    mp_obj_t items[7] = {
+        mp_obj_new_int(W), mp_obj_new_int(H), mp_obj_new_int(EQ), mp_obj_new_int(D),
+        mp_obj_new_int(PROJ), mp_obj_new_int(APP), mp_obj_new_int(PAIR),
+    };
+    return mp_obj_new_tuple(7, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(values_obj, values);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_values, MP_OBJ_FROM_PTR(&values_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+DEFINES_SCONSCRIPT = """\
+Import("env")
+env = env.Clone()
+env.Append(CPPDEFINES={"APP": 6})  # the arch env's CPPDEFINES becomes SCons' deque
+env.Append(CPPDEFINES=("PAIR", 7))
+env.NativeMpy(
+    "defs",
+    ["defs.c"],
+    CPPDEFINES=[("W", "16"), ["H", 2], "PLAIN", "EQ=5", {"D": 4, "BARE": None}, ("ONE",)],
+)
+env.NativeMpy("split", ["split.c"], CPPDEFINES="SPLIT_A SPLIT_B")
+env.NativeMpy("pair", ["pair.c"], CPPDEFINES=("W", 3))
+"""
+
+SPLIT_C = """\
+#include "py/dynruntime.h"
+#if !defined(SPLIT_A) || !defined(SPLIT_B) || defined(W)
+#error "a CPPDEFINES string is split on whitespace"
+#endif
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_proj, mp_obj_new_int(PROJ));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+PAIR_C = """\
+#include "py/dynruntime.h"
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_w, mp_obj_new_int(W));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+
+def test_cppdefines_forms_keep_their_meaning(tmp_path, run_micropython):
+    sconstruct = SCONSTRUCT.replace(
+        "toolpath=[natmod_scons.TOOLPATH]", 'toolpath=[natmod_scons.TOOLPATH], CPPDEFINES=[("PROJ", 8)]'
+    )
+    files = {
+        "SConstruct": sconstruct,
+        "mods/defs/SConscript": DEFINES_SCONSCRIPT,
+        "mods/defs/defs.c": DEFINES_C,
+        "mods/defs/split.c": SPLIT_C,
+        "mods/defs/pair.c": PAIR_C,
+    }
+    root = make_repo(tmp_path, files)
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    script = tmp_path / "check.py"
+    script.write_text("import defs, split, pair\nprint(defs.values(), split.proj, pair.w)\n")
+    proc = run_micropython(script, [root / "build" / "x64" / "mods" / "defs"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "(16, 2, 5, 4, 8, 6, 7) 8 3"
+
+
+def test_bad_cppdefines_entry_is_one_line(tmp_path):
+    files = {
+        "SConstruct": SCONSTRUCT,
+        "mods/defs/SConscript": 'Import("env")\nenv.NativeMpy("defs", ["defs.c"], CPPDEFINES=[("A", "1", "2")])\n',
+        "mods/defs/defs.c": PAIR_C,
+    }
+    root = make_repo(tmp_path, files)
+    result = run_scons(root)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert errors == [
+        "scons: *** natmod: NativeMpy('defs'): CPPDEFINES entry ('A', '1', '2') must be (name, value) "
+        "with a string name and a scalar value"
+    ], result
