@@ -126,6 +126,12 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
     return env.Override(values)
 
 
+def _readable(node: Any) -> Any:
+    """Where a source is read: a file another builder makes (`env.Command`, `Textfile`)
+    in the variant folder, where that builder writes it; a plain source in the source folder."""
+    return node if node.has_builder() else node.srcnode()
+
+
 def _object_path(env: Any, src: Any) -> Any:
     """`x.c`/`x.S` -> `x.o` next to the source's place in the variant folder."""
     return env.File(os.path.splitext(src.name)[0] + env.subst("$OBJSUFFIX"), src.dir)
@@ -142,7 +148,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     config_h = env.File(f"{name}.config.h")
     menv = _module_env(env, name, config_h, overrides)
 
-    menv.NatmodQstrHeader(config_h, [src.srcnode() for src in (*c_files, *asm_files, *py_files)])
+    menv.NatmodQstrHeader(config_h, [_readable(src) for src in (*c_files, *asm_files, *py_files)])
     menv.Precious(config_h)  # SCons must not delete it before the action compares its text
     mpy_dir = env["NATMOD_MPY_DIR"]
     menv.Depends(config_h, env.File(os.path.join(mpy_dir, "py", "makeqstrdata.py")))
@@ -150,7 +156,8 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     # Sources are given as their real (source-folder) nodes, targets in the variant
     # folder: SCons then records the same dependency names it later compares, and
     # `--debug=explain` names the edited file instead of "no longer a dependency".
-    objects = [menv.Object(_object_path(env, src), src.srcnode())[0] for src in c_files + asm_files]
+    # Generated sources stay variant nodes, so the compile waits for their builder.
+    objects = [menv.Object(_object_path(env, src), _readable(src))[0] for src in c_files + asm_files]
     if as_bool(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False))):
         # C library bits libm expects (errno): the arch's one support archive, searched first
         support = env["NATMOD_RUNTIME_SUPPORT"].archive()
@@ -162,9 +169,10 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     module_dir = env.Dir(".").srcnode().abspath
     bytecode = []
     for src in py_files:
-        rel = os.path.relpath(src.srcnode().abspath, module_dir).replace(os.sep, "/")
+        place = (src.abspath, env.Dir(".").abspath) if src.has_builder() else (src.srcnode().abspath, module_dir)
+        rel = os.path.relpath(*place).replace(os.sep, "/")
         target = env.File(os.path.splitext(src.name)[0] + ".py.mpy", src.dir)
-        bytecode += menv.NatmodMpyCross(target, src.srcnode(), NATMOD_PY_NAME=rel)
+        bytecode += menv.NatmodMpyCross(target, _readable(src), NATMOD_PY_NAME=rel)
 
     final = env.File(f"{name}.mpy")
     sizes = env.File(f"{name}.size.json")  # the link's figures, for `scons sizes`

@@ -220,3 +220,72 @@ def test_bad_cppdefines_entry_is_one_line(tmp_path):
         "scons: *** natmod: NativeMpy('defs'): CPPDEFINES entry ('A', '1', '2') must be (name, value) "
         "with a string name and a scalar value"
     ], result
+
+
+# ---------------------------------------------------------------------------------------
+# 2: sources made by other builders of the same build (env.Command, Textfile)
+
+MAKE_TABLE_PY = """\
+import sys
+
+squares = [i * i for i in range(1, {n} + 1)]
+with open(sys.argv[1], "w") as out:
+    out.write('#include "py/dynruntime.h"\\n')
+    out.write("static const int table[] = {{%s}};\\n" % ", ".join(map(str, squares)))
+    out.write("void table_register(void) {{\\n")
+    out.write("    int total = 0;\\n")
+    out.write("    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) total += table[i];\\n")
+    out.write("    mp_store_global(MP_QSTR_TABLE_SUM, mp_obj_new_int(total));\\n")
+    out.write("}}\\n")
+"""
+
+GEN_MAIN_C = """\
+#include "py/dynruntime.h"
+
+void table_register(void);
+int version(void);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    table_register();
+    mp_store_global(MP_QSTR_VERSION, mp_obj_new_int(version()));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+GEN_SCONSCRIPT = """\
+import sys
+Import("env")
+env = env.Clone(tools=["textfile"])
+table = env.Command("table.c", "make_table.py", '"%s" $SOURCE $TARGET' % sys.executable)
+env.Textfile("version.c", ["int version(void) { return 3; }"])
+env.Textfile("extra.py", ["def extra():", "    return TABLE_SUM + 1"])
+env.NativeMpy("gen", ["main.c", table, "version.c", "extra.py"])
+"""
+
+
+def test_generated_sources_are_compiled_and_scanned(tmp_path, run_micropython):
+    files = {
+        "SConstruct": SCONSTRUCT,
+        "mods/gen/SConscript": GEN_SCONSCRIPT,
+        "mods/gen/main.c": GEN_MAIN_C,
+        "mods/gen/make_table.py": MAKE_TABLE_PY.format(n=4),
+    }
+    root = make_repo(tmp_path, files)
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    script = tmp_path / "check.py"
+    script.write_text("import gen\nprint(gen.TABLE_SUM, gen.VERSION, gen.extra())\n")
+    module_dir = root / "build" / "x64" / "mods" / "gen"
+    proc = run_micropython(script, [module_dir])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "30 3 31"
+    assert not (root / "mods" / "gen" / "table.c").exists()  # generated in the build folder only
+
+    write(root, "mods/gen/make_table.py", MAKE_TABLE_PY.format(n=5))
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    assert result.names("CC") == ["mods/gen/table.c"], result  # the same qstrs: main.c stays
+    assert result.names("LINK") == ["gen.native.mpy"] and result.names("MERGE") == ["gen.mpy"], result
+    proc = run_micropython(script, [module_dir])
+    assert proc.stdout.strip() == "55 3 56", proc.stderr
