@@ -244,4 +244,3 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["OBJSUFFIX"] = ".o"
     env["LIBPREFIX"] = "lib"
     env["LIBSUFFIX"] = ".a"
-

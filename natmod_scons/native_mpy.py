@@ -27,6 +27,7 @@ from natmod_tool.errors import NatmodError
 from .defines import define_entries
 from .output import fail
 from .variables import as_bool
+from .variant import claim, in_variant, variant_folder
 
 C_SUFFIXES = (".c",)
 CXX_SUFFIXES = (".cpp", ".cc", ".cxx")
@@ -35,7 +36,7 @@ PY_SUFFIXES = (".py",)
 #: overrides added to the arch environment's list instead of replacing it
 APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CXXFLAGS", "CXXFLAGS_EXTRA", "CPPPATH", "CPPDEFINES", "MPY_CROSS_FLAGS")
 #: overrides consumed here (not passed to the environment as they are)
-HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION")
+HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "VARIANT")
 
 
 def _listify(value: Any) -> list:
@@ -157,7 +158,11 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     # folder: SCons then records the same dependency names it later compares, and
     # `--debug=explain` names the edited file instead of "no longer a dependency".
     # Generated sources stay variant nodes, so the compile waits for their builder.
-    objects = [menv.Object(_object_path(env, src), _readable(src))[0] for src in c_files + asm_files]
+    variant = variant_folder(name, overrides.get("VARIANT"))
+    objects = [
+        menv.Object(claim(env, name, in_variant(env, _object_path(env, src), variant)), _readable(src))[0]
+        for src in c_files + asm_files
+    ]
     if as_bool(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False))):
         # C library bits libm expects (errno): the arch's one support archive, searched first
         support = env["NATMOD_RUNTIME_SUPPORT"].archive()
@@ -171,7 +176,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     for src in py_files:
         place = (src.abspath, env.Dir(".").abspath) if src.has_builder() else (src.srcnode().abspath, module_dir)
         rel = os.path.relpath(*place).replace(os.sep, "/")
-        target = env.File(os.path.splitext(src.name)[0] + ".py.mpy", src.dir)
+        target = in_variant(env, env.File(os.path.splitext(src.name)[0] + ".py.mpy", src.dir), variant)
         bytecode += menv.NatmodMpyCross(target, _readable(src), NATMOD_PY_NAME=rel)
 
     final = env.File(f"{name}.mpy")

@@ -289,3 +289,87 @@ def test_generated_sources_are_compiled_and_scanned(tmp_path, run_micropython):
     assert result.names("LINK") == ["gen.native.mpy"] and result.names("MERGE") == ["gen.mpy"], result
     proc = run_micropython(script, [module_dir])
     assert proc.stdout.strip() == "55 3 56", proc.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# 3: one source folder, two configurations (VARIANT=)
+
+KIND_C = """\
+#include "py/dynruntime.h"
+
+int kind_size(void);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_SIZE, mp_obj_new_int(kind_size()));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+KIND_OPS_C = """\
+#ifdef KIND_INT8
+typedef signed char item_t;
+#else
+typedef float item_t;
+#endif
+int kind_size(void) {
+    return (int)sizeof(item_t);
+}
+"""
+
+VARIANT_SCONSCRIPT = """\
+Import("env")
+for kind, define in (("int8", "KIND_INT8"), ("float32", "KIND_FLOAT32")):
+    env.NativeMpy("kind_" + kind, ["kind.c", "ops/ops.c", "names.py"], CPPDEFINES=[define], VARIANT=kind)
+"""
+
+
+def _variant_files(sconscript: str) -> dict[str, str]:
+    return {
+        "SConstruct": SCONSTRUCT,
+        "mods/kind/SConscript": sconscript,
+        "mods/kind/kind.c": KIND_C,
+        "mods/kind/ops/ops.c": KIND_OPS_C,
+        "mods/kind/names.py": "def name():\n    return __name__\n",
+    }
+
+
+def test_one_folder_builds_two_variants(tmp_path, run_micropython):
+    root = make_repo(tmp_path, _variant_files(VARIANT_SCONSCRIPT))
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    build = root / "build" / "x64" / "mods" / "kind"
+    for kind in ("int8", "float32"):
+        assert (build / kind / "ops" / "ops.o").is_file() and (build / kind / "names.py.mpy").is_file()
+    script = tmp_path / "check.py"
+    script.write_text("import kind_int8, kind_float32\nprint(kind_int8.SIZE, kind_float32.SIZE)\n")
+    proc = run_micropython(script, [build])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "1 4"
+
+    write(root, "mods/kind/ops/ops.c", KIND_OPS_C + "int kind_unused(void) { return 0; }\n")
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    assert result.names("CC") == ["mods/kind/ops/ops.c", "mods/kind/ops/ops.c"], result
+    assert result.names("LINK") == ["kind_float32.native.mpy", "kind_int8.native.mpy"], result
+
+
+def test_two_configurations_without_variant_name_the_keyword(tmp_path):
+    sconscript = VARIANT_SCONSCRIPT.replace(", VARIANT=kind", "")
+    root = make_repo(tmp_path, _variant_files(sconscript))
+    result = run_scons(root)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "scons: *** natmod: NativeMpy('kind_float32') [x64]: kind.o is also built by module 'kind_int8' in "
+        "build/x64/mods/kind: give one of them VARIANT='...' (its objects then go to a folder of that name)"
+    ], result
+
+
+def test_bad_variant_is_one_line(tmp_path):
+    root = make_repo(tmp_path, _variant_files(VARIANT_SCONSCRIPT.replace("VARIANT=kind", "VARIANT='../x'")))
+    result = run_scons(root)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "scons: *** natmod: NativeMpy('kind_int8'): VARIANT='../x' must be a plain folder name "
+        "(letters, digits, _ . + -), e.g. VARIANT='int8'"
+    ], result
