@@ -26,6 +26,7 @@ from natmod_tool.errors import NatmodError
 
 from .defines import define_entries
 from .output import fail
+from .pyflags import is_per_file, per_file_flags, split_source_name
 from .variables import as_bool
 from .variant import claim, in_variant, variant_folder
 
@@ -88,7 +89,7 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
     arch = env["NATMOD_ARCH"]
     values: dict[str, Any] = {}
     for key in APPENDED:
-        if key in overrides and key != "CPPDEFINES":
+        if key in overrides and key != "CPPDEFINES" and not is_per_file(overrides[key]):
             values[key] = [*_listify(env.get(key, [])), *_listify(overrides[key])]
     try:  # SCons' forms keep their meaning: ("W", "16") is -DW=16, not -DW -D16
         defines = [*define_entries(env.get("CPPDEFINES")), *define_entries(overrides.get("CPPDEFINES"))]
@@ -173,11 +174,17 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
 
     module_dir = env.Dir(".").srcnode().abspath
     bytecode = []
+    per_file = per_file_flags(env, name, overrides.get("MPY_CROSS_FLAGS"), py_files)
     for src in py_files:
         place = (src.abspath, env.Dir(".").abspath) if src.has_builder() else (src.srcnode().abspath, module_dir)
         rel = os.path.relpath(*place).replace(os.sep, "/")
         target = in_variant(env, env.File(os.path.splitext(src.name)[0] + ".py.mpy", src.dir), variant)
-        bytecode += menv.NatmodMpyCross(target, _readable(src), NATMOD_PY_NAME=rel)
+        options: dict[str, Any] = {}
+        if src in per_file:  # this file's own mpy-cross options, after the module's
+            flags, stored_name = split_source_name(name, src.name, per_file[src])
+            options["MPY_CROSS_FLAGS"] = [*_listify(menv.get("MPY_CROSS_FLAGS")), *flags]
+            rel = stored_name or rel
+        bytecode += menv.NatmodMpyCross(target, _readable(src), NATMOD_PY_NAME=rel, **options)
 
     final = env.File(f"{name}.mpy")
     sizes = env.File(f"{name}.size.json")  # the link's figures, for `scons sizes`

@@ -8,6 +8,8 @@ Makefile, generated sources, one source folder built in two configurations, per-
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import skip_or_fail
 from scons_support import SCONSTRUCT, make_repo, run_scons, write
@@ -372,4 +374,84 @@ def test_bad_variant_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "scons: *** natmod: NativeMpy('kind_int8'): VARIANT='../x' must be a plain folder name "
         "(letters, digits, _ . + -), e.g. VARIANT='int8'"
+    ], result
+
+
+# ---------------------------------------------------------------------------------------
+# 4: per-file mpy-cross options (MPY_CROSS_FLAGS as a dict by file)
+
+PYMOD_C = """\
+#include "py/dynruntime.h"
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+PYMOD_SCONSCRIPT = """\
+Import("env")
+env.NativeMpy("pymod", ["pymod.c", "util.py", "other.py"], MPY_CROSS_FLAGS={flags})
+"""
+
+PYMOD_CHECK = """\
+import pymod
+try:
+    pymod.boom()
+except ValueError as exc:
+    print(exc)
+print(pymod.debug(), pymod.where())
+"""
+
+
+def _stored_names(path: Path) -> set[str]:
+    """The qstrs of a merged module (each bytecode file's source name is one of them)."""
+    return {q.data.decode() for q in read_mpy(path.read_bytes(), path.name).qstrs if not q.is_static}
+
+
+def test_mpy_cross_flags_per_file(tmp_path, run_micropython):
+    files = {
+        "SConstruct": SCONSTRUCT,
+        "mods/pymod/SConscript": PYMOD_SCONSCRIPT.format(flags='{"util.py": ["-s", "lib/util.py"], "other.py": "-O1"}'),
+        "mods/pymod/pymod.c": PYMOD_C,
+        "mods/pymod/util.py": 'def boom():\n    raise ValueError("boom")\n',
+        "mods/pymod/other.py": "def debug():\n    return __debug__\n\ndef where():\n    return 1\n",
+    }
+    root = make_repo(tmp_path, files)
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    script = tmp_path / "check.py"
+    script.write_text(PYMOD_CHECK)
+    module_dir = root / "build" / "x64" / "mods" / "pymod"
+    proc = run_micropython(script, [module_dir])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "False 1", proc.stdout  # other.py's own -O1
+    assert _stored_names(module_dir / "pymod.mpy") & {"lib/util.py", "util.py", "other.py"} == {
+        "lib/util.py",  # util.py's own -s
+        "other.py",  # the tool's default: the path in the module folder
+    }
+
+    write(root, "mods/pymod/SConscript", PYMOD_SCONSCRIPT.format(flags='{"util.py": ["-s", "src/util.py"]}'))
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    assert result.names("MPY") == ["mods/pymod/other.py", "mods/pymod/util.py"], result
+    assert result.names("CC") == [], result
+    proc = run_micropython(script, [module_dir])
+    assert proc.stdout.strip().splitlines()[-1] == "True 1", proc.stdout
+    assert "src/util.py" in _stored_names(module_dir / "pymod.mpy")
+
+
+def test_mpy_cross_flags_for_an_unknown_file_is_one_line(tmp_path):
+    files = {
+        "SConstruct": SCONSTRUCT,
+        "mods/pymod/SConscript": PYMOD_SCONSCRIPT.format(flags='{"utils.py": "-O1"}'),
+        "mods/pymod/pymod.c": PYMOD_C,
+        "mods/pymod/util.py": "X = 1\n",
+        "mods/pymod/other.py": "Y = 2\n",
+    }
+    root = make_repo(tmp_path, files)
+    result = run_scons(root)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "scons: *** natmod: NativeMpy('pymod'): MPY_CROSS_FLAGS names utils.py, which is not a .py source of "
+        "the module (its .py sources: mods/pymod/util.py, mods/pymod/other.py)"
     ], result
