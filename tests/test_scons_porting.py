@@ -455,3 +455,59 @@ def test_mpy_cross_flags_for_an_unknown_file_is_one_line(tmp_path):
         "scons: *** natmod: NativeMpy('pymod'): MPY_CROSS_FLAGS names utils.py, which is not a .py source of "
         "the module (its .py sources: mods/pymod/util.py, mods/pymod/other.py)"
     ], result
+
+
+# ---------------------------------------------------------------------------------------
+# 5: -I / -isystem / -include written in CFLAGS are dependencies too
+
+FLAGI_C = """\
+#include "py/dynruntime.h"
+#include "value.h"
+#include <sysval.h>
+
+int plain_value(void);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_VALUE, mp_obj_new_int(VALUE * 100 + SYSVAL * 10 + plain_value()));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+FLAGI_SCONSCRIPT = """\
+Import("env")
+inc = Dir("inc").srcnode().abspath  # absolute, as `-I$(abspath inc)` in a Makefile
+cflags = ["-I" + inc, "-isystem", "mods/flagi/sys", "-include", "mods/flagi/forced.h"]  # relative: to the top
+env.NativeMpy("flagi", ["flagi.c", "plain.c"], CFLAGS=cflags)
+"""
+
+
+def test_include_options_in_cflags_are_tracked(tmp_path, run_micropython):
+    files = {
+        "SConstruct": SCONSTRUCT,
+        "mods/flagi/SConscript": FLAGI_SCONSCRIPT,
+        "mods/flagi/flagi.c": FLAGI_C,
+        "mods/flagi/plain.c": "int plain_value(void) {\n    return FORCED;\n}\n",
+        "mods/flagi/inc/value.h": "#define VALUE 1\n",
+        "mods/flagi/sys/sysval.h": "#define SYSVAL 2\n",
+        "mods/flagi/forced.h": "#define FORCED 3\n",
+    }
+    root = make_repo(tmp_path, files)
+    script = tmp_path / "check.py"
+    script.write_text("import flagi\nprint(flagi.VALUE)\n")
+    module_dir = root / "build" / "x64" / "mods" / "flagi"
+    result = run_scons(root, "-j2")
+    assert result.returncode == 0, result
+    assert run_micropython(script, [module_dir]).stdout.strip() == "123"
+
+    for header, text, compiled, value in (
+        ("inc/value.h", "#define VALUE 4\n", ["mods/flagi/flagi.c"], "423"),
+        ("sys/sysval.h", "#define SYSVAL 5\n", ["mods/flagi/flagi.c"], "453"),
+        ("forced.h", "#define FORCED 6\n", ["mods/flagi/flagi.c", "mods/flagi/plain.c"], "456"),
+    ):
+        write(root, f"mods/flagi/{header}", text)
+        result = run_scons(root, "-j2")
+        assert result.returncode == 0, result
+        assert result.names("CC") == compiled, (header, result)
+        assert run_micropython(script, [module_dir]).stdout.strip() == value, header
+    assert run_scons(root, "-j2").names("CC") == []
