@@ -113,8 +113,11 @@ class Toolchain:
         """`-specs=<picolibc.specs>` when the reference would add it (RISC-V, spec 2)."""
         return [f"-specs={self.probe.specs}"] if self.probe.specs else []
 
-    def runtime_libs(self) -> list[str]:
-        """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1)."""
+    def runtime_libs(self, choice: str = "all") -> list[str]:
+        """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1);
+        libgcc alone for LINK_RUNTIME=libgcc."""
+        if choice == "libgcc":
+            return [self.probe.libgcc] if self.probe.libgcc else []
         libm = self.probe.libm
         override = MATH_LIBRARIES.get(self.info.name)
         if override is not None and os.path.exists(override[0]):

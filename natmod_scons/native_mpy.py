@@ -7,9 +7,11 @@ reference does for C) -> merge with the bytecode into `<name>.mpy` (no merge ste
 Python: the link writes `<name>.mpy` directly, which is what the merge would copy).
 
 Module overrides: `CFLAGS`, `CFLAGS_EXTRA` (C only), `CXXFLAGS`, `CXXFLAGS_EXTRA` (C++
-only), `CPPPATH`, `CPPDEFINES` (added to the arch's), `LINK_RUNTIME` (bool), `LIBS` (static archives or GNU ld scripts),
+only), `CPPPATH`, `CPPDEFINES` (added to the arch's, in any SCons form), `LINK_RUNTIME` (1, 0 or
+"libgcc"), `LIBS` (static archives or GNU ld scripts),
 `EXTERNS` (fixed-address symbol file), `ARCH_FLAGS` (a string applies to the arches
-that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS`, `VERSION`
+that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS` (a dict:
+per file), `VARIANT` (a folder for this call's objects), `VERSION`
 (written into the module's mip package.json); any other keyword is a plain
 construction-variable override.
 """
@@ -27,7 +29,7 @@ from natmod_tool.errors import NatmodError
 from .defines import define_entries
 from .output import fail
 from .pyflags import is_per_file, per_file_flags, split_source_name
-from .variables import as_bool
+from .variables import runtime_choice
 from .variant import claim, in_variant, variant_folder
 
 C_SUFFIXES = (".c",)
@@ -47,6 +49,14 @@ def _listify(value: Any) -> list:
     if SCons.Util.is_List(value) or isinstance(value, tuple):
         return list(SCons.Util.flatten(value))
     return [value]
+
+
+def _link_runtime(env: Any, name: str, overrides: dict[str, Any]) -> str:
+    """The module's LINK_RUNTIME (else the project's) as "none", "all" or "libgcc"."""
+    try:
+        return runtime_choice(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False)))
+    except ValueError as exc:
+        fail(f"NativeMpy({name!r}): {exc}")
 
 
 def _arch_flags(arch: str, value: Any) -> int:
@@ -103,13 +113,16 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
         if key not in APPENDED and key not in HANDLED:
             values[key] = value
 
-    link_runtime = as_bool(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False)))
+    link_runtime = _link_runtime(env, name, overrides)
     libs: list[str] = []
-    if link_runtime:
+    if link_runtime != "none":
         toolchain = env["NATMOD_TOOLCHAIN"]
-        runtime = toolchain.runtime_libs()
+        runtime = toolchain.runtime_libs(link_runtime)
         if not runtime:
-            fail(f"NativeMpy({name!r}): LINK_RUNTIME=1 but {toolchain.cc[0]} reports no libgcc/libm for {arch}")
+            wanted = "libgcc" if link_runtime == "libgcc" else "libgcc/libm"
+            fail(
+                f"NativeMpy({name!r}): LINK_RUNTIME={link_runtime} but {toolchain.cc[0]} reports no {wanted} for {arch}"
+            )
         libs += runtime
     for lib in _listify(overrides.get("LIBS")):
         node = env.File(lib) if isinstance(lib, str) else lib
@@ -164,7 +177,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         menv.Object(claim(env, name, in_variant(env, _object_path(env, src), variant)), _readable(src))[0]
         for src in c_files + asm_files
     ]
-    if as_bool(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False))):
+    if _link_runtime(env, name, overrides) == "all":
         # C library bits libm expects (errno): the arch's one support archive, searched first
         support = env["NATMOD_RUNTIME_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [support.abspath, *menv["NATMOD_LINK_LIBS"]]

@@ -511,3 +511,87 @@ def test_include_options_in_cflags_are_tracked(tmp_path, run_micropython):
         assert result.names("CC") == compiled, (header, result)
         assert run_micropython(script, [module_dir]).stdout.strip() == value, header
     assert run_scons(root, "-j2").names("CC") == []
+
+
+# ---------------------------------------------------------------------------------------
+# 6: LINK_RUNTIME="libgcc": the compiler's helpers without libm/libc pieces
+
+DIV64_C = """\
+#include "py/dynruntime.h"
+
+static mp_obj_t div64(mp_obj_t a_in, mp_obj_t b_in) {
+    long long a = (long long)(mp_int_t)mp_obj_get_int(a_in) * 1000000007LL;  // 64-bit: libgcc on 32-bit arches
+    long long b = (mp_int_t)mp_obj_get_int(b_in);
+    return mp_obj_new_int((mp_int_t)(a / b % 1000));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(div64_obj, div64);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_div64, MP_OBJ_FROM_PTR(&div64_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+LIBGCC_FILES = {
+    "SConstruct": SCONSTRUCT,
+    "mods/div/SConscript": 'Import("env")\nenv.NativeMpy("div", ["div.c"], LINK_RUNTIME="libgcc")\n',
+    "mods/div/div.c": DIV64_C,
+    "mods/maths/SConscript": 'Import("env")\nenv.NativeMpy("maths", ["maths.c"], LINK_RUNTIME="libgcc")\n',
+    "mods/maths/maths.c": ERRNO_USER_C.replace("int *__errno(void);", ERRNO_MAP_C),
+}
+
+
+@pytest.mark.parametrize("arch", ["armv6m", "rv32imc"])
+def test_link_runtime_libgcc_links_libgcc_only(arch, tmp_path, installed_arches):
+    if arch not in installed_arches:
+        skip_or_fail(f"no {arch} compiler (tools/bootstrap.sh installs it)")
+    files = dict(LIBGCC_FILES)
+    root = make_repo(tmp_path, files)
+    result = run_scons(root, f"ARCH={arch}", "build/" + arch + "/mods/div")
+    assert result.returncode == 0, result
+    assert result.names("CC") == ["mods/div/div.c"], result  # no errno support archive
+    data = (root / "build" / arch / "mods" / "div" / "div.mpy").read_bytes()
+    assert validate(read_mpy(data, "div.mpy")) == []
+    # sqrt is in libm, which "libgcc" leaves out: the link names it
+    result = run_scons(root, f"ARCH={arch}", "build/" + arch + "/mods/maths")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "LinkError" in line]
+    assert len(errors) == 1 and "sqrt" in errors[0] and "Traceback" not in result.stderr, result
+
+
+def test_link_runtime_libgcc_on_the_command_line_runs_on_x64(tmp_path, run_micropython):
+    files = dict(LIBGCC_FILES)
+    files["mods/div/SConscript"] = 'Import("env")\nenv.NativeMpy("div", ["div.c"])\n'
+    del files["mods/maths/SConscript"]
+    root = make_repo(tmp_path, files)
+    result = run_scons(root, "LINK_RUNTIME=libgcc", "--debug=explain")
+    assert result.returncode == 0, result
+    assert result.names("CC") == ["mods/div/div.c"], result
+    script = tmp_path / "check.py"
+    script.write_text("import div\nprint(div.div64(123456, 7))\n")
+    proc = run_micropython(script, [root / "build" / "x64" / "mods" / "div"])
+    assert proc.stdout.strip() == str(123456 * 1000000007 // 7 % 1000), proc.stderr
+    result = run_scons(root, "LINK_RUNTIME=libgcc")
+    assert result.names("LINK") == [], result
+    result = run_scons(root, "LINK_RUNTIME=0")  # the libraries are part of the link's signature
+    assert result.names("LINK") == ["div.mpy"] and result.names("CC") == [], result
+
+
+@pytest.mark.parametrize(
+    "where, wanted",
+    [
+        ("keyword", "scons: *** natmod: NativeMpy('div'): LINK_RUNTIME='libm': use 1 (libgcc, libm and errno "
+         "support), libgcc (libgcc only) or 0 (nothing)"),
+        ("command line", "scons: *** natmod: LINK_RUNTIME='libm': use 1 (libgcc, libm and errno support), "
+         "libgcc (libgcc only) or 0 (nothing)"),
+    ],
+)  # fmt: skip
+def test_bad_link_runtime_is_one_line(where, wanted, tmp_path):
+    files = {"SConstruct": SCONSTRUCT, "mods/div/div.c": DIV64_C}
+    keyword = ', LINK_RUNTIME="libm"' if where == "keyword" else ""
+    files["mods/div/SConscript"] = f'Import("env")\nenv.NativeMpy("div", ["div.c"]{keyword})\n'
+    root = make_repo(tmp_path, files)
+    result = run_scons(root, *(["LINK_RUNTIME=libm"] if where == "command line" else []))
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [wanted], result
