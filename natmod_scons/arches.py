@@ -19,6 +19,8 @@ from typing import Any
 from natmod_tool.arch import ArchInfo
 from natmod_tool.mpydir import natmod_digest
 
+from . import output
+from .defines import define_entries
 from .probes import Probe, ProbeCache
 
 #: spec 1: flags before the per-arch ones, the same for every arch
@@ -116,8 +118,11 @@ class Toolchain:
         """`-specs=<picolibc.specs>` when the reference would add it (RISC-V, spec 2)."""
         return [f"-specs={self.probe.specs}"] if self.probe.specs else []
 
-    def runtime_libs(self) -> list[str]:
-        """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1)."""
+    def runtime_libs(self, choice: str = "all") -> list[str]:
+        """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1);
+        libgcc alone for LINK_RUNTIME=libgcc."""
+        if choice == "libgcc":
+            return [self.probe.libgcc] if self.probe.libgcc else []
         libm = self.probe.libm
         override = MATH_LIBRARIES.get(self.info.name)
         if override is not None and os.path.exists(override[0]):
@@ -259,7 +264,10 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["NATMOD_STD_CXXFLAGS"] = list(STD_CXXFLAGS)
     env["NATMOD_CXX_FALLBACK_DIR"] = CXX_FALLBACK_DIR
     env["CPPPATH"] = [".", mpy_dir, *env.get("CPPPATH", []), INCLUDE_DIR]
-    env["CPPDEFINES"] = [*STD_CPPDEFINES, *_as_list(env.get("CPPDEFINES", []))]
+    try:
+        env["CPPDEFINES"] = [*STD_CPPDEFINES, *define_entries(env.get("CPPDEFINES"))]
+    except ValueError as exc:
+        output.fail(f"the Environment's {exc}")
     env.SetDefault(CFLAGS_EXTRA=[], CXXFLAGS_EXTRA=[])
     env["OBJSUFFIX"] = ".o"
     env["LIBPREFIX"] = "lib"
@@ -270,14 +278,3 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
 def tree_id(mpy_dir: str) -> str:
     """The tree's natmod digest, computed once per SCons run (see mpydir.natmod_digest)."""
     return natmod_digest(mpy_dir)
-
-
-def _as_list(value: Any) -> list:
-    """CPPDEFINES may be a string, a dict or a list; keep each as list items."""
-    if isinstance(value, dict):
-        return [(k, v) if v is not None else k for k, v in value.items()]
-    if isinstance(value, (list, tuple)) and not (
-        isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
-    ):
-        return list(value)
-    return [value] if value else []

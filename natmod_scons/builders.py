@@ -108,7 +108,7 @@ def qstr_header_action(target: list, source: list, env: Any) -> int:
 
     try:
         static = _static_qstrs(env["NATMOD_MPY_DIR"])
-        paths = [str(node.srcnode().abspath) for node in source]
+        paths = [str((node if node.has_builder() else node.srcnode()).abspath) for node in source]
         write_if_changed(target[0].abspath, make_config_header(paths, static))
     except (NatmodError, OSError) as exc:
         return _error(target, env, "QSTR", exc)

