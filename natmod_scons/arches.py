@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from natmod_tool.arch import ArchInfo
+from natmod_tool.linker.undefined import ROM_ARCHES
 
 from .probes import Probe, ProbeCache
 
@@ -110,6 +111,18 @@ class Toolchain:
     def specs_flags(self) -> list[str]:
         """`-specs=<picolibc.specs>` when the reference would add it (RISC-V, spec 2)."""
         return [f"-specs={self.probe.specs}"] if self.probe.specs else []
+
+    def support_libs(self) -> list[str]:
+        """libgcc: every compiler support routine LINK_RUNTIME=1 may pull."""
+        return [self.probe.libgcc] if self.probe.libgcc else []
+
+    def math_libs(self) -> list[str]:
+        """The maths library LINK_RUNTIME=1 searches for <math.h> functions only.
+
+        Only maths: picolibc's and musl's libm live in their libc.a, and linking
+        their `printf` would make LINK_RUNTIME mean something else on every arch.
+        """
+        return [lib for lib in self.runtime_libs() if lib not in self.support_libs()]
 
     def runtime_libs(self) -> list[str]:
         """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1)."""
@@ -239,6 +252,8 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["OBJSUFFIX"] = ".o"
     env["LIBPREFIX"] = "lib"
     env["LIBSUFFIX"] = ".a"
+    # fixed addresses of the firmware ROM's compiler support routines (ESP8266), linked by default
+    env["NATMOD_ROM_EXTERNS"] = ROM_ARCHES.get(info.name, "")
 
 
 def _as_list(value: Any) -> list:

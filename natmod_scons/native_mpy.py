@@ -112,12 +112,14 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
         runtime = toolchain.runtime_libs()
         if not runtime:
             fail(f"NativeMpy({name!r}): LINK_RUNTIME=1 but {toolchain.cc[0]} reports no libgcc/libm for {arch}")
-        libs += runtime
+        libs += toolchain.support_libs()
+        values["NATMOD_MATH_LIBS"] = toolchain.math_libs()  # searched for <math.h> names only
     for lib in _listify(overrides.get("LIBS")):
         node = env.File(lib) if isinstance(lib, str) else lib
         # a library this build makes lives in the variant folder; a prebuilt one in the sources
         libs.append(node.abspath if node.has_builder() else node.srcnode().abspath)
     values["NATMOD_LINK_LIBS"] = libs
+    values["NATMOD_LINK_RUNTIME"] = link_runtime  # the link error's advice depends on it
 
     externs = overrides.get("EXTERNS")
     values["NATMOD_EXTERNS"] = os.path.realpath(env.File(externs).srcnode().abspath) if externs else ""
@@ -162,7 +164,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
             menv.Object(env.File(f"{name}.natmod_runtime$OBJSUFFIX"), env.File(RUNTIME_SUPPORT)),
         )
         menv["NATMOD_LINK_LIBS"] = [support[0].abspath, *menv["NATMOD_LINK_LIBS"]]
-    extra_deps = [env.File(lib) for lib in menv["NATMOD_LINK_LIBS"]]
+    extra_deps = [env.File(lib) for lib in [*menv["NATMOD_LINK_LIBS"], *menv["NATMOD_MATH_LIBS"]]]
     if menv["NATMOD_EXTERNS"]:
         extra_deps.append(env.File(menv["NATMOD_EXTERNS"]))
 
