@@ -10,8 +10,10 @@ Module overrides: `CFLAGS`, `CFLAGS_EXTRA` (C only), `CXXFLAGS`, `CXXFLAGS_EXTRA
 only), `CPPPATH`, `CPPDEFINES` (added to the arch's), `LINK_RUNTIME` (bool), `LIBS` (static archives or GNU ld scripts),
 `EXTERNS` (fixed-address symbol file), `ARCH_FLAGS` (a string applies to the arches
 that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS`, `VERSION`
-(written into the module's mip package.json); any other keyword is a plain
-construction-variable override.
+(written into the module's mip package.json), `ARCHES` / `SKIP_ARCHES` (the arches to
+build it for / not to; one "skipped" line says which were left out); any other keyword
+is a plain construction-variable override (one close to a known name is warned about,
+see checks.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import SCons.Util
 from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
+from . import checks
 from .output import fail
 from .variables import as_bool
 
@@ -37,7 +40,7 @@ APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CXXFLAGS", "CXXFLAGS_EXTRA", "CPPPATH", "
 #: C source of the C-library support archive that LINK_RUNTIME=1 adds (errno for newlib's libm)
 RUNTIME_SUPPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runtime", "natmod_runtime.c")
 
-HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION")
+HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "ARCHES", "SKIP_ARCHES")
 
 
 def _listify(value: Any) -> list:
@@ -144,7 +147,12 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
             "NativeMpy needs a per-arch environment: call it on the 'env' that "
             "NativeMpyProject/NatmodArchEnvs exports to SConscripts"
         )
+    where = checks.admit(env, name, overrides)  # name, keywords, ARCHES=; None: not for this arch
+    if where is None:
+        return []
     c_files, asm_files, py_files = _split_sources(env, name, sources)
+    if py_files:
+        checks.check_mpy_cross(env, name, py_files[0].srcnode(), where)
     config_h = env.File(f"{name}.config.h")
     menv = _module_env(env, name, config_h, overrides)
 

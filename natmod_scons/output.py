@@ -66,3 +66,9 @@ def note(message: str) -> None:
     """A one-line remark while reading SConscripts (e.g. which arches were skipped)."""
     sys.stdout.write(f"natmod: {message}\n")
     sys.stdout.flush()
+
+
+def warn(message: str) -> None:
+    """A one-line warning while reading SConscripts (the build goes on)."""
+    sys.stderr.write(f"natmod: warning: {message}\n")
+    sys.stderr.flush()
