@@ -137,6 +137,8 @@ def link(
             ctx.log(2, f"using {archive.label}:{member.name}")
             load_object(ctx, member.parsed(archive.label))
 
+    if not qstr_names:
+        _check_qstrs_given(ctx)
     info.family.collect_got(ctx)
     add_got_sections(ctx)
     resolve_symbols(ctx)
@@ -185,6 +187,21 @@ def link(
         qstr_count=1 + len(qstr_names),
         warnings=ctx.warnings,
     )
+
+
+def _check_qstrs_given(ctx: LinkContext) -> None:
+    """Objects that read the qstr table need the header's names, or the module loses its globals.
+
+    Without them every `MP_QSTR_x` is read from a one-entry table: the module imports,
+    but `mp_store_global` stores its functions under the wrong names.
+    """
+    users = list(dict.fromkeys(s.label for s in ctx.unresolved if s.name == "mp_native_qstr_table"))
+    if users:
+        names = ", ".join(users[:3]) + (", ..." if len(users) > 3 else "")
+        raise LinkError(
+            f"{names}: uses qstrs (MP_QSTR_...) but no qstr header was given; make one with "
+            "`natmod-tool preprocess` and link with --qstrs HEADER"
+        )
 
 
 def _static_ids(source: str, given: Mapping[str, int] | None) -> Mapping[str, int]:
