@@ -149,7 +149,10 @@ def scons_fixes(env: Any) -> Any:
 
     if as_bool(env.get("NATMOD_LINK_RUNTIME", False)):
         runtime = "LINK_RUNTIME=1 is set, but this compiler's libgcc lacks it; define it in the module"
-        maths = "LINK_RUNTIME=1 is set, but this toolchain's maths library lacks it; define it in the module"
+        if env.get("NATMOD_MATH_LIBS"):
+            maths = "LINK_RUNTIME=1 is set, but this toolchain's maths library lacks it; define it in the module"
+        else:
+            maths = "LINK_RUNTIME=1 is set, but the compiler reports no maths library (libm.a) for this arch"
     else:
         runtime = maths = "set LINK_RUNTIME=1"
     return Fixes(
