@@ -123,6 +123,10 @@ class UndefinedSymbolError(LinkError):
         self.arch = arch
         super().__init__(self.message(cli_fixes(arch)))
 
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        """Pickled (e.g. from a worker process) as the plain LinkError it prints as."""
+        return (LinkError, (str(self),))
+
     def message(self, fixes: Fixes) -> str:
         """The one-line message with `fixes`' wording."""
         shown = [_describe(item, fixes) for item in self.symbols[:MAX_SYMBOLS]]
