@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from natmod_tool.arch import ArchInfo
+from natmod_tool.linker.undefined import ROM_ARCHES
 from natmod_tool.mpydir import natmod_digest
 
 from . import output
@@ -118,11 +119,23 @@ class Toolchain:
         """`-specs=<picolibc.specs>` when the reference would add it (RISC-V, spec 2)."""
         return [f"-specs={self.probe.specs}"] if self.probe.specs else []
 
+    def support_libs(self) -> list[str]:
+        """libgcc: every compiler support routine LINK_RUNTIME=1 may pull."""
+        return [self.probe.libgcc] if self.probe.libgcc else []
+
+    def math_libs(self) -> list[str]:
+        """The maths library LINK_RUNTIME=1 searches for <math.h> functions only.
+
+        Only maths: picolibc's and musl's libm live in their libc.a, and linking
+        their `printf` would make LINK_RUNTIME mean something else on every arch.
+        """
+        return [lib for lib in self.runtime_libs() if lib not in self.support_libs()]
+
     def runtime_libs(self, choice: str = "all") -> list[str]:
         """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1);
         libgcc alone for LINK_RUNTIME=libgcc."""
         if choice == "libgcc":
-            return [self.probe.libgcc] if self.probe.libgcc else []
+            return self.support_libs()
         libm = self.probe.libm
         override = MATH_LIBRARIES.get(self.info.name)
         if override is not None and os.path.exists(override[0]):
@@ -272,6 +285,8 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["OBJSUFFIX"] = ".o"
     env["LIBPREFIX"] = "lib"
     env["LIBSUFFIX"] = ".a"
+    # fixed addresses of the firmware ROM's compiler support routines (ESP8266), linked by default
+    env["NATMOD_ROM_EXTERNS"] = ROM_ARCHES.get(info.name, "")
 
 
 @functools.lru_cache(maxsize=8)

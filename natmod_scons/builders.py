@@ -27,7 +27,7 @@ import SCons.Builder
 import SCons.Scanner
 import SCons.Tool
 
-from natmod_tool.errors import NatmodError
+from natmod_tool.errors import LinkError, NatmodError
 from natmod_tool.fileio import write_atomic
 
 from .variables import as_bool
@@ -38,7 +38,9 @@ from .variables import as_bool
 LINK_VARLIST = [
     "NATMOD_ARCH",
     "NATMOD_LINK_LIBS_SIG",
+    "NATMOD_MATH_LIBS_SIG",
     "NATMOD_EXTERNS_SIG",
+    "NATMOD_ROM_EXTERNS_SIG",
     "NATMOD_ARCH_FLAGS",
     "NATMOD_SOURCE_NAME",
     "NATMOD_TOOL_VERSION",
@@ -66,7 +68,12 @@ def _error(target: Any, env: Any, step: str, exc: Exception) -> int:
     """Fail the target with one line: SCons prints `scons: *** [target] <Kind>: <message>`."""
     import SCons.Errors
 
-    kind = type(exc).__name__ if isinstance(exc, NatmodError) else f"{step} failed"
+    if isinstance(exc, LinkError):
+        kind = "LinkError"  # its subclasses too: one name for every link failure
+    elif isinstance(exc, NatmodError):
+        kind = type(exc).__name__
+    else:
+        kind = f"{step} failed"
     detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
     where = f" {exc.filename}:" if isinstance(exc, OSError) and exc.filename else ""
     raise SCons.Errors.BuildError(
@@ -118,14 +125,18 @@ def qstr_header_action(target: list, source: list, env: Any) -> int:
 def link_action(target: list, source: list, env: Any) -> int:
     """Link the objects (sources, in order) into a native `.mpy` with natmod_tool.link."""
     import natmod_tool
+    from natmod_tool.linker.undefined import UndefinedSymbolError
 
+    externs = [path for path in (env.get("NATMOD_ROM_EXTERNS"), env.get("NATMOD_EXTERNS")) if path]
     try:
         result = natmod_tool.link(
-            [node.abspath for node in source],
+            # labelled by their path from the top folder, as every other step line names files
+            [(node.path, Path(node.abspath).read_bytes()) for node in source],
             env["NATMOD_ARCH"],
             qstrs=env["NATMOD_CONFIG_H"].abspath,
             libs=list(env.get("NATMOD_LINK_LIBS", [])),
-            externs=env.get("NATMOD_EXTERNS") or None,
+            math_libs=list(env.get("NATMOD_MATH_LIBS", [])),
+            externs=externs or None,
             arch_flags=env.get("NATMOD_ARCH_FLAGS") or None,
             source_name=env["NATMOD_SOURCE_NAME"],
             writable_data=True,  # static variables and initialised globals just work (docs/linker.md)
@@ -139,9 +150,35 @@ def link_action(target: list, source: list, env: Any) -> int:
             module = env["NATMOD_SOURCE_NAME"]
             sys.stdout.write(f"SIZE {module} [{env['NATMOD_ARCH']}]: {result.summary()}\n")
             sys.stdout.flush()
+    except UndefinedSymbolError as exc:
+        return _error(target, env, "LINK", LinkError(exc.message(scons_fixes(env))))
     except (NatmodError, OSError) as exc:
         return _error(target, env, "LINK", exc)
     return 0
+
+
+def scons_fixes(env: Any) -> Any:
+    """How an undefined symbol is fixed in a SConscript: LIBS=, EXTERNS=, LINK_RUNTIME=1."""
+    from natmod_tool.linker.undefined import Fixes
+
+    choice = str(env.get("NATMOD_LINK_RUNTIME", "none"))
+    if choice == "all":
+        runtime = "LINK_RUNTIME=1 is set, but this compiler's libgcc lacks it; define it in the module"
+        if env.get("NATMOD_MATH_LIBS"):
+            maths = "LINK_RUNTIME=1 is set, but this toolchain's maths library lacks it; define it in the module"
+        else:
+            maths = "LINK_RUNTIME=1 is set, but the compiler reports no maths library (libm.a) for this arch"
+    elif choice == "libgcc":
+        runtime = "LINK_RUNTIME=libgcc is set, but this compiler's libgcc lacks it; define it in the module"
+        maths = "a maths function: set LINK_RUNTIME=1 (LINK_RUNTIME=libgcc links no maths library)"
+    else:
+        runtime = maths = "set LINK_RUNTIME=1"
+    return Fixes(
+        generic="define them, add the library that has them to LIBS=, or list them in EXTERNS=",
+        runtime=runtime,
+        maths=maths,
+        rom="the ESP8266 ROM has it: list {rom} in EXTERNS=",
+    )
 
 
 #: the LinkResult figures kept in `<name>.size.json`, in table order
@@ -195,13 +232,25 @@ def _tree_aware_compiles(env: Any) -> None:
             static_obj.add_action(suffix, action)
 
 
+#: the folder holding the natmod_tool and natmod_scons packages (files they ship, e.g. the
+#: ESP8266 ROM externs, are named from it in signatures: their content is in the tool version)
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def _top_relative(top: str) -> Any:
-    """A subst function: paths below `top` relative to it, others as they are."""
+    """A subst function: paths below `top` relative to it, files of our packages as
+    `pkg:<path>`, others as they are (the signature form of a list of paths)."""
+    prefixes = ((top.rstrip(os.sep) + os.sep, ""), (_PACKAGE_ROOT + os.sep, "pkg:"))
+
+    def one(path: str) -> str:
+        for prefix, label in prefixes:
+            if path.startswith(prefix):
+                return label + path[len(prefix) :]
+        return path
 
     def convert(paths: Any) -> str:
         items = [paths] if isinstance(paths, str) else list(paths or ())
-        prefix = top.rstrip(os.sep) + os.sep
-        return " ".join(p[len(prefix) :] if str(p).startswith(prefix) else str(p) for p in items)
+        return " ".join(one(str(p)) for p in items if p)
 
     return convert
 
@@ -215,10 +264,14 @@ def add_builders(env: Any) -> None:
         NATMOD_MPY_TREE_ID="",
         NATMOD_LINK_LIBS_SIG="${_natmod_top_relative(NATMOD_LINK_LIBS)}",
         NATMOD_EXTERNS_SIG="${_natmod_top_relative(NATMOD_EXTERNS)}",
+        NATMOD_MATH_LIBS_SIG="${_natmod_top_relative(NATMOD_MATH_LIBS)}",
+        NATMOD_ROM_EXTERNS_SIG="${_natmod_top_relative(NATMOD_ROM_EXTERNS)}",
         NATMOD_MPYCROSSCOM=MPYCROSSCOM,
         MPY_CROSS_FLAGS=[],
         NATMOD_LINK_LIBS=[],
+        NATMOD_MATH_LIBS=[],
         NATMOD_EXTERNS="",
+        NATMOD_ROM_EXTERNS="",
         NATMOD_ARCH_FLAGS=0,
     )
     env["BUILDERS"]["NatmodQstrHeader"] = SCons.Builder.Builder(

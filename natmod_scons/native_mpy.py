@@ -11,9 +11,11 @@ only), `CPPPATH`, `CPPDEFINES` (added to the arch's, in any SCons form), `LINK_R
 "libgcc"), `LIBS` (static archives or GNU ld scripts),
 `EXTERNS` (fixed-address symbol file), `ARCH_FLAGS` (a string applies to the arches
 that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS` (a dict:
-per file), `VARIANT` (a folder for this call's objects), `VERSION`
-(written into the module's mip package.json); any other keyword is a plain
-construction-variable override.
+per file), `VARIANT` (a folder for this call's objects), `VERSION` (written into the
+module's mip package.json), `ARCHES` / `SKIP_ARCHES` (the arches to build it for / not
+to; one "skipped" line says which were left out); any other keyword is a plain
+construction-variable override (one close to a known name is warned about, see
+checks.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import SCons.Util
 from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
+from . import checks
 from .defines import define_entries
 from .output import fail
 from .pyflags import is_per_file, per_file_flags, split_source_name
@@ -39,7 +42,7 @@ PY_SUFFIXES = (".py",)
 #: overrides added to the arch environment's list instead of replacing it
 APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CXXFLAGS", "CXXFLAGS_EXTRA", "CPPPATH", "CPPDEFINES", "MPY_CROSS_FLAGS")
 #: overrides consumed here (not passed to the environment as they are)
-HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "VARIANT")
+HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "VARIANT", "ARCHES", "SKIP_ARCHES")
 
 
 def _listify(value: Any) -> list:
@@ -141,12 +144,15 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
             fail(
                 f"NativeMpy({name!r}): LINK_RUNTIME={link_runtime} but {toolchain.cc[0]} reports no {wanted} for {arch}"
             )
-        libs += runtime
+        libs += toolchain.support_libs()
+        if link_runtime == "all":
+            values["NATMOD_MATH_LIBS"] = toolchain.math_libs()  # searched for <math.h> names only
     for lib in _listify(overrides.get("LIBS")):
         node = env.File(lib) if isinstance(lib, str) else lib
         # a library this build makes lives in the variant folder; a prebuilt one in the sources
         libs.append(node.abspath if node.has_builder() else node.srcnode().abspath)
     values["NATMOD_LINK_LIBS"] = libs
+    values["NATMOD_LINK_RUNTIME"] = link_runtime  # the link error's advice depends on it
 
     externs = overrides.get("EXTERNS")
     values["NATMOD_EXTERNS"] = os.path.realpath(env.File(externs).srcnode().abspath) if externs else ""
@@ -198,7 +204,12 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
             "NativeMpy needs a per-arch environment: call it on the 'env' that "
             "NativeMpyProject/NatmodArchEnvs exports to SConscripts"
         )
+    where = checks.admit(env, name, overrides)  # name, keywords, ARCHES=; None: not for this arch
+    if where is None:
+        return []
     c_files, asm_files, py_files = _split_sources(env, name, sources)
+    if py_files:
+        checks.check_mpy_cross(env, name, py_files[0].srcnode(), where)
     config_h = env.File(f"{name}.config.h")
     menv = _module_env(env, name, config_h, overrides)
 
@@ -220,7 +231,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         # C library bits libm expects (errno): the arch's one support archive, searched first
         support = env["NATMOD_RUNTIME_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [support.abspath, *menv["NATMOD_LINK_LIBS"]]
-    extra_deps = [env.File(lib) for lib in menv["NATMOD_LINK_LIBS"]]
+    extra_deps = [env.File(lib) for lib in [*menv["NATMOD_LINK_LIBS"], *menv["NATMOD_MATH_LIBS"]]]
     if menv["NATMOD_EXTERNS"]:
         extra_deps.append(env.File(menv["NATMOD_EXTERNS"]))
 

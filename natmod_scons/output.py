@@ -31,10 +31,14 @@ QUIET_COMSTRS = {
 #: with V=1: Python actions have no command line, so describe the call they make
 VERBOSE_COMSTRS = {
     "NATMOD_QSTRCOMSTR": "natmod_tool.qstr.make_config_header($SOURCES) -> $TARGET",
+    # the link runs in-process; this is the same link as a command a user can paste
     "NATMOD_LINKCOMSTR": (
-        "natmod_tool.link($SOURCES, arch=$NATMOD_ARCH, qstrs=$NATMOD_CONFIG_H, "
-        "libs=$NATMOD_LINK_LIBS, externs=$NATMOD_EXTERNS, arch_flags=$NATMOD_ARCH_FLAGS, "
-        "source_name=$NATMOD_SOURCE_NAME) -> $TARGET"
+        "natmod-tool link --arch $NATMOD_ARCH --qstrs $NATMOD_CONFIG_H "
+        "${'--arch-flags %s' % NATMOD_ARCH_FLAGS if NATMOD_ARCH_FLAGS else ''} "
+        "${_concat('-l ', NATMOD_LINK_LIBS, '', __env__)} ${_concat('--math-lib ', NATMOD_MATH_LIBS, '', __env__)} "
+        "${'-e ' + NATMOD_ROM_EXTERNS if NATMOD_ROM_EXTERNS else ''} "
+        "${'-e ' + NATMOD_EXTERNS if NATMOD_EXTERNS else ''} "
+        "--source-name $NATMOD_SOURCE_NAME --writable-data -o $TARGET $SOURCES"
     ),
     "NATMOD_MERGECOMSTR": "natmod_tool.merge($SOURCES, march_flags=$NATMOD_ARCH_FLAGS) -> $TARGET",
     "NATMOD_MIPCOMSTR": "mip package file -> $TARGET",
@@ -66,3 +70,9 @@ def note(message: str) -> None:
     """A one-line remark while reading SConscripts (e.g. which arches were skipped)."""
     sys.stdout.write(f"natmod: {message}\n")
     sys.stdout.flush()
+
+
+def warn(message: str) -> None:
+    """A one-line warning while reading SConscripts (the build goes on)."""
+    sys.stderr.write(f"natmod: warning: {message}\n")
+    sys.stderr.flush()

@@ -17,7 +17,7 @@ from typing import Any
 from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 
-from . import arches, output, probes, publish
+from . import arches, checks, output, probes, publish
 from .support import RuntimeSupport
 from .variables import Settings, read_settings, top_path
 
@@ -33,6 +33,40 @@ class Registry:
     modules: list[tuple[str, str, Any]] = field(default_factory=list)
     #: per (name, arch): the `<name>.size.json` node, the config header, the mip version
     extras: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    #: per (name, arch): the SConscript line that declared it
+    claims: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: per (name, reason, SConscript line): the arches ARCHES=/SKIP_ARCHES= left out
+    skipped: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    #: inside NativeMpyProject, skipped modules are reported once at the end
+    collecting: bool = False
+
+    def claim(self, name: str, arch: str, where: str) -> None:
+        """Reserve module `name` for `arch`, before any of its targets exist.
+
+        Checked first because a second declaration with other sources would make SCons
+        stop with "Multiple ways to build the same target", pointing into this package.
+        The same line twice (a SConscript read again) is not a conflict.
+        """
+        first = self.claims.setdefault((name, arch), where)
+        if first != where:
+            output.fail(
+                f"two modules named {name!r} for {arch}: declared at {first} and at {where}; "
+                "rename one (the .mpy, its import and dist files are named after the module)"
+            )
+
+    def skip(self, name: str, arch: str, reason: str, where: str) -> None:
+        """Record that `name` is not built for `arch`; reported in one line."""
+        arches = self.skipped.setdefault((name, reason, where), [])
+        if arch not in arches:
+            arches.append(arch)
+        if not self.collecting:
+            self.report_skipped()
+
+    def report_skipped(self) -> None:
+        """One "skipped" line per module (and reason), then forget them."""
+        for (name, reason, where), names in self.skipped.items():
+            output.note(f"{name} skipped for {', '.join(names)} ({reason} at {where})")
+        self.skipped.clear()
 
     def add(self, name: str, arch: str, node: Any, **extras: Any) -> None:
         """Record one `<name>.mpy` node; a second module of the same name and arch is an error."""
@@ -81,6 +115,9 @@ def arch_envs(env: Any) -> list[Any]:
     if cached is not None:
         return cached
     settings = _settings(env)
+    top = env.Dir("#").abspath
+    for setting, value in (("BUILD_DIR", settings.build_dir), ("DIST_DIR", settings.dist_dir)):
+        checks.check_folder_setting(setting, value, top)
     cache = probes.shared()
     names = list(ARCHES) if settings.want_all else list(settings.arches)
     found, missing = [], []
@@ -155,6 +192,7 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     envs = arch_envs(env)
     registry: Registry = env["NATMOD_REGISTRY"]
     start = len(registry.modules)
+    registry.collecting = True
     for aenv in envs:
         for path in paths:
             folder = os.path.dirname(path)
@@ -166,6 +204,8 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
                 duplicate=False,
                 exports={"env": aenv, **extra},
             )
+    registry.collecting = False
+    registry.report_skipped()
 
     modules = registry.modules[start:]
     nodes = [node for _name, _arch, node in modules]

@@ -99,7 +99,7 @@ def _tool_version() -> str:
 
     root = Path(natmod_tool.__file__).parent
     digest = hashlib.sha1()
-    for path in sorted(root.rglob("*.py")):
+    for path in sorted([*root.rglob("*.py"), *root.glob("data/*")]):  # data: the ROM addresses
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     try:

@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from natmod_tool.arch import ARCHES
+from natmod_tool.arch import ALIASES, ARCHES
+from natmod_tool.errors import did_you_mean
 
 #: names of every variable this tool declares (so `generate` can tell which ones are set)
 NAMES = (
@@ -132,7 +133,8 @@ def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
         return (), True
     unknown = [p for p in parts if p not in ARCHES]
     if unknown:
-        raise ValueError(f"unknown ARCH {unknown[0]!r}: use one of {', '.join(ARCHES)}, a comma list, or all")
+        hint = did_you_mean(unknown[0], [*ARCHES, "all"], ALIASES)
+        raise ValueError(f"unknown ARCH {unknown[0]!r}:{hint} use one of {', '.join(ARCHES)}, a comma list, or all")
     names: list[str] = []
     for part in parts:
         if part not in names:
@@ -207,7 +209,9 @@ def _compiledb_arch(value: Any) -> str:
     """COMPILEDB_ARCH: empty (the first requested arch) or one arch name."""
     value = str(value or "").strip()
     if value and value not in ARCHES:
-        raise ValueError(f"unknown COMPILEDB_ARCH {value!r}: use one of {', '.join(ARCHES)}")
+        raise ValueError(
+            f"unknown COMPILEDB_ARCH {value!r}:{did_you_mean(value, ARCHES, ALIASES)} use one of {', '.join(ARCHES)}"
+        )
     return value
 
 

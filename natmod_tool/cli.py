@@ -18,12 +18,26 @@ from .errors import LinkError, NatmodError
 COMMANDS = ("link", "preprocess", "merge", "inspect")
 
 
+def version_text() -> str:
+    """`natmod-tool X.Y.Z (.mpy version 6.3)`: the tool and the .mpy format it writes."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .mpy.reader import MPY_SUB_VERSION, MPY_VERSION
+
+    try:
+        label = version("natmod-tool")
+    except PackageNotFoundError:  # a checkout that was never installed
+        label = "(not installed)"
+    return f"natmod-tool {label} (.mpy version {MPY_VERSION}.{MPY_SUB_VERSION})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="natmod-tool",
         description="Link, merge and inspect MicroPython native modules (.mpy).",
     )
+    parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"natmod_tool.commands.{name}").register(sub)

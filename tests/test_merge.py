@@ -376,7 +376,8 @@ HELPERS = (VECTORS / "merge" / "x64" / "helpers.mpy").read_bytes()
         (
             [("n.mpy", _tiny_native()), ("b.mpy", _header_variant(2, 0x07))],
             None,
-            r"^b\.mpy: native architecture mismatch$",
+            r"^b\.mpy: native architecture mismatch: b\.mpy is x86, n\.mpy is x64; build every part for one arch "
+            r"\(mpy-cross -march=x64\)$",
         ),
         (
             [("n.mpy", _tiny_native()), ("u.mpy", _extra_bytecode(name="café.py".encode()))],

@@ -306,8 +306,13 @@ def test_validate_header_and_table_problems() -> None:
     assert "1 bytes after the end of the outer raw code" in validate(trailing)
     flagged = validate(read_mpy(_tiny(arch_flags=1)))
     assert "arch flags 0x1 present, only rv32imc loaders accept arch flags" in flagged
-    static = validate(read_mpy(_tiny(qstr_names=["zip"])), static_qstr_count=164)
+    static = validate(read_mpy(_tiny(qstr_names=["zip", "bump"])), static_qstr_count=164)
     assert static == ["qstr 0: static id 165 is beyond the 164 static qstrs"]
+    alone = validate(read_mpy(_tiny(qstr_names=["tiny.mpy"])))  # the qstr table is read (dest 6)
+    assert alone == [
+        "raw code 0 (viper at offset 16): native code reads the qstr table, which holds only the source name "
+        "(linked without --qstrs?): its MP_QSTR_ names are wrong"
+    ]
 
 
 def test_validate_native_code_without_arch() -> None:

@@ -5,13 +5,31 @@ Each family module (x86, arm, xtensa, riscv) exports `ARCHES`, a tuple of `ArchI
 
 from __future__ import annotations
 
-from ..errors import NatmodError
+from ..errors import NatmodError, did_you_mean
 from . import arm, riscv, x86, xtensa
 from .base import ArchInfo, Family
 
 __all__ = ["ArchInfo", "Family", "ARCHES", "get_arch", "arch_by_number", "parse_arch_flags"]
 
 ARCHES: dict[str, ArchInfo] = {a.name: a for mod in (x86, arm, xtensa, riscv) for a in mod.ARCHES}
+
+#: what people call an arch, for "did you mean" (never accepted as a name: one spelling per arch)
+ALIASES = {
+    "esp8266": "xtensa",
+    "lx106": "xtensa",
+    "esp32": "xtensawin",
+    "cortex-m0": "armv6m",
+    "rp2040": "armv6m",
+    "cortex-m3": "armv7m",
+    "cortex-m4": "armv7emsp",
+    "cortex-m7": "armv7emdp",
+    "x86_64": "x64",
+    "amd64": "x64",
+    "i386": "x86",
+    "i686": "x86",
+    "riscv32": "rv32imc",
+    "riscv64": "rv64imc",
+}
 
 #: names of the arch-flag bits (spec 4: rv32imc only)
 ARCH_FLAG_BITS = {"zba": 1, "zcmp": 2}
@@ -22,7 +40,8 @@ def get_arch(name: str) -> ArchInfo:
     try:
         return ARCHES[name]
     except KeyError:
-        raise NatmodError(f"unknown arch {name!r}: use one of {', '.join(ARCHES)}") from None
+        hint = did_you_mean(str(name), ARCHES, ALIASES)
+        raise NatmodError(f"unknown arch {name!r}:{hint} use one of {', '.join(ARCHES)}") from None
 
 
 def arch_by_number(number: int) -> ArchInfo | None:

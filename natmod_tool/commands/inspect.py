@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from ..arch import ARCH_FLAG_BITS
@@ -18,6 +19,7 @@ from ..errors import MpyError
 from ..mpy.bytecode import FMT_JUMP, FMT_QSTR, decode_function
 from ..mpy.encoding import ConstObject
 from ..mpy.names import scope_flag_names
+from ..mpy.opnames import OpcodeNames
 from ..mpy.reader import (
     KIND_ASM,
     KIND_BYTECODE,
@@ -54,15 +56,57 @@ def register(subparsers: Any) -> None:
         default=None,
         help="number of static qstrs of the firmware, to range-check static references",
     )
+    parser.add_argument(
+        "--mpy-dir",
+        metavar="DIR",
+        default=None,
+        help="MicroPython tree whose static qstrs and opcodes name things (default: $MPY_DIR or the cached "
+        "default tree, never downloaded; without one, numbers are shown)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="show tracebacks on errors")
     parser.set_defaults(run=run)
 
 
-def _qstr_label(mpy: MpyFile, index: int) -> str:
-    """A qstr index as text: the inline string, `static #N`, or `?N` when out of range."""
+@dataclass(frozen=True)
+class Names:
+    """What a MicroPython tree tells about a file: static qstr strings and opcode names."""
+
+    static: tuple[str, ...] = ()  # static id N is static[N - 1]
+    opcodes: OpcodeNames | None = None
+
+    def static_label(self, static_id: int | None) -> str:
+        """`static #N (name)`, or `static #N` when the tree does not know N."""
+        if static_id is not None and 1 <= static_id <= len(self.static):
+            return f"static #{static_id} ({self.static[static_id - 1]})"
+        return f"static #{static_id}"
+
+
+NO_NAMES = Names()
+
+
+def tree_names(mpy_dir: str | None) -> Names:
+    """Names from `mpy_dir` (or $MPY_DIR, or the cached default tree); none if unavailable.
+
+    Never downloads: inspecting a file must not wait for the network.
+    """
+    from ..errors import NatmodError
+    from ..mpy.opnames import load_opcode_names
+    from ..mpydir import resolve_mpy_dir
+    from ..qstr import load_static_qstrs
+
+    try:
+        tree = resolve_mpy_dir(mpy_dir, fetch=False)
+        static = tuple(load_static_qstrs(tree).names)
+    except (NatmodError, OSError):
+        return NO_NAMES
+    return Names(static=static, opcodes=load_opcode_names(str(tree)))
+
+
+def _qstr_label(mpy: MpyFile, index: int, names: Names = NO_NAMES) -> str:
+    """A qstr index as text: the inline string, `static #N (name)`, or `?N` when out of range."""
     if 0 <= index < len(mpy.qstrs):
         entry = mpy.qstrs[index]
-        return f"static #{entry.static_id}" if entry.is_static else entry.text
+        return names.static_label(entry.static_id) if entry.is_static else entry.text
     return f"?{index}"
 
 
@@ -82,7 +126,9 @@ def _describe_relocs(rc: RawCode, word_size: int | None, lines: list[str], pad: 
         lines.append(f"{pad}  {where:<36} += {entry.dest_name}")
 
 
-def _describe_bytecode(mpy: MpyFile, rc: RawCode, show_code: bool, lines: list[str], pad: str) -> None:
+def _describe_bytecode(
+    mpy: MpyFile, rc: RawCode, show_code: bool, lines: list[str], pad: str, names: Names = NO_NAMES
+) -> None:
     """The prelude (name, arguments, state size) and optionally the instructions."""
     try:
         fun = decode_function(rc.code, mpy.label, rc.code_offset)
@@ -90,8 +136,8 @@ def _describe_bytecode(mpy: MpyFile, rc: RawCode, show_code: bool, lines: list[s
         lines.append(f"{pad}cannot decode: {exc}")
         return
     pre = fun.prelude
-    name = _qstr_label(mpy, pre.names[0]) if pre.names else "?"
-    args = ", ".join(_qstr_label(mpy, i) for i in pre.names[1:])
+    name = _qstr_label(mpy, pre.names[0], names) if pre.names else "?"
+    args = ", ".join(_qstr_label(mpy, i, names) for i in pre.names[1:])
     lines.append(
         f"{pad}name {name!r}, args ({args}), n_state {pre.n_state}, {len(pre.line_info)} bytes of "
         f"line info, {pre.n_cell} closure bytes, {len(fun.instrs)} instructions"
@@ -100,8 +146,10 @@ def _describe_bytecode(mpy: MpyFile, rc: RawCode, show_code: bool, lines: list[s
         return
     for ins in fun.instrs:
         text = f"{pad}  {ins.offset:5d}  {ins.op:02x}"
+        if names.opcodes is not None:
+            text += f" {names.opcodes.name(ins.op)}"
         if ins.fmt == FMT_QSTR:
-            text += f" qstr {ins.arg} ({_qstr_label(mpy, ins.arg or 0)})"
+            text += f" qstr {ins.arg} ({_qstr_label(mpy, ins.arg or 0, names)})"
         elif ins.fmt == FMT_JUMP:
             text += f" jump {ins.arg:+d} -> {ins.target}"
         elif ins.arg is not None:
@@ -111,7 +159,9 @@ def _describe_bytecode(mpy: MpyFile, rc: RawCode, show_code: bool, lines: list[s
         lines.append(text)
 
 
-def _describe_raw_code(mpy: MpyFile, rc: RawCode, index: list[int], depth: int, show_code: bool) -> list[str]:
+def _describe_raw_code(
+    mpy: MpyFile, rc: RawCode, index: list[int], depth: int, show_code: bool, names: Names = NO_NAMES
+) -> list[str]:
     """Lines for one raw code and (indented) its children."""
     pad = "  " * (depth + 1)
     lines = [
@@ -132,14 +182,17 @@ def _describe_raw_code(mpy: MpyFile, rc: RawCode, index: list[int], depth: int, 
     elif rc.kind == KIND_ASM:
         lines.append(f"{inner}{rc.asm_n_pos_args} args, type signature 0x{rc.asm_type_sig:x}")
     elif rc.kind == KIND_BYTECODE:
-        _describe_bytecode(mpy, rc, show_code, lines, inner)
+        _describe_bytecode(mpy, rc, show_code, lines, inner, names)
     for child in rc.children:
-        lines.extend(_describe_raw_code(mpy, child, index, depth + 1, show_code))
+        lines.extend(_describe_raw_code(mpy, child, index, depth + 1, show_code, names))
     return lines
 
 
-def describe(mpy: MpyFile, show_code: bool = False) -> str:
-    """A readable multi-line dump of a parsed `.mpy` (`natmod_tool.mpy.reader.MpyFile`)."""
+def describe(mpy: MpyFile, show_code: bool = False, names: Names = NO_NAMES) -> str:
+    """A readable multi-line dump of a parsed `.mpy` (`natmod_tool.mpy.reader.MpyFile`).
+
+    `names` (see `tree_names`) spells static qstrs and opcodes by name.
+    """
     if mpy.arch_number:
         arch = f"arch {mpy.arch_number} ({mpy.arch_name or 'unknown'}), sub-version {mpy.sub_version}"
     else:
@@ -150,16 +203,16 @@ def describe(mpy: MpyFile, show_code: bool = False) -> str:
         f"small-int bits {mpy.small_int_bits}",
     ]
     if mpy.header.has_arch_flags:
-        names = [n for n, bit in ARCH_FLAG_BITS.items() if mpy.arch_flags & bit]
-        lines.append(f"  arch flags: 0x{mpy.arch_flags:x} ({', '.join(names) or 'none'})")
+        flags = [n for n, bit in ARCH_FLAG_BITS.items() if mpy.arch_flags & bit]
+        lines.append(f"  arch flags: 0x{mpy.arch_flags:x} ({', '.join(flags) or 'none'})")
     lines.append(f"  qstrs ({len(mpy.qstrs)}):")
     for i, entry in enumerate(mpy.qstrs):
-        text = f"static #{entry.static_id}" if entry.is_static else repr(entry.text)
+        text = names.static_label(entry.static_id) if entry.is_static else repr(entry.text)
         lines.append(f"    {i:3d}  {text}")
     lines.append(f"  objects ({len(mpy.objects)}):")
     for i, obj in enumerate(mpy.objects):
         lines.append(f"    {i:3d}  {obj.describe()}")
-    lines.extend(_describe_raw_code(mpy, mpy.raw_code, [0], 0, show_code))
+    lines.extend(_describe_raw_code(mpy, mpy.raw_code, [0], 0, show_code, names))
     if mpy.trailing:
         lines.append(f"  {len(mpy.trailing)} trailing bytes after the raw code")
     return "\n".join(lines)
@@ -239,6 +292,7 @@ def run(args: argparse.Namespace) -> int:
     """Dump or validate each file; exit status 1 when `--validate` found problems."""
     status = 0
     documents = []
+    names = NO_NAMES if args.json or args.validate else tree_names(args.mpy_dir)
     for name in args.files:
         with open(name, "rb") as handle:
             mpy = read_mpy(handle.read(), name)
@@ -251,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
             if not problems:
                 print(f"{name}: OK")
         else:
-            print(describe(mpy, show_code=args.bytecode))
+            print(describe(mpy, show_code=args.bytecode, names=names))
             verdict = "OK" if not problems else f"{len(problems)} problem(s)"
             print(f"  validation: {verdict}")
             for problem in problems:

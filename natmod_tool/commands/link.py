@@ -19,7 +19,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--arch-flags", default=None, help="rv32imc extensions: zba, zcmp, or a number")
     p.add_argument("--qstrs", default=None, help="qstr config header made by `preprocess`")
     p.add_argument("-l", "--libs", action="append", default=[], help="static archive to search (repeatable)")
-    p.add_argument("-e", "--externs", default=None, help="file of fixed-address symbols (name = 0xADDR;)")
+    p.add_argument(
+        "--math-lib",
+        action="append",
+        default=[],
+        help="C maths library (libm.a, or a libc.a holding it) searched after -l for <math.h> functions only",
+    )
+    p.add_argument(
+        "-e",
+        "--externs",
+        action="append",
+        default=None,
+        help="file of fixed-address symbols (name = 0xADDR;); repeatable, a later file wins",
+    )
     p.add_argument("--source-name", default=None, help="name stored in the module (default: output file name)")
     p.add_argument("-o", "--output", default=None, help="output .mpy (default: first input with .mpy suffix)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more detail; -v also shows tracebacks")
@@ -57,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         args.arch,
         qstrs=args.qstrs,
         libs=args.libs,
+        math_libs=args.math_lib,
         externs=args.externs,
         arch_flags=args.arch_flags,
         source_name=args.source_name if args.source_name is not None else os.path.basename(output),

@@ -86,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
     arch = get_arch(args.arch)
     parse_arch_flags(arch, args.arch_flags)  # spec 9: validated in preprocess mode too
     output = args.output if args.output else default_output(os.fspath(args.sources[0]))
+    folder = os.path.dirname(output)
+    if folder and not os.path.isdir(folder):
+        raise QstrError(f"{output}: output folder {folder} does not exist; create it or give another -o")
     # read the sources before resolving the tree: a typo should not wait for a download
     sources = [read_source(path) for path in args.sources]
     mpy_dir = resolve_mpy_dir(args.mpy_dir)

@@ -77,7 +77,8 @@ def link(
     qstrs: str | os.PathLike[str] | None = None,
     qstr_names: Sequence[str] | None = None,
     libs: Sequence[str | os.PathLike[str]] = (),
-    externs: str | os.PathLike[str] | None = None,
+    math_libs: Sequence[str | os.PathLike[str]] = (),
+    externs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     arch_flags: str | int | None = None,
     source_name: str | None = None,
     static_qstr_ids: Mapping[str, int] | None = None,
@@ -87,8 +88,11 @@ def link(
     """Link ELF objects (paths or `(label, bytes)`) into native `.mpy` bytes for `arch`.
 
     `qstrs` is the config header from `preprocess` (or pass `qstr_names` directly),
-    `libs` static archives (or GNU ld GROUP scripts), `externs` a fixed-address
-    symbol file.  `source_name` is stored as qstr 0 (default: "module.mpy").
+    `libs` static archives (or GNU ld GROUP scripts), searched in order; `math_libs`
+    C maths libraries searched after them for `<math.h>` functions only (and what
+    those need), so a libc holding libm never lends its `printf`.  `externs` is a
+    fixed-address symbol file, or several (a later file's address wins).
+    `source_name` is stored as qstr 0 (default: "module.mpy").
     `log(level, line)` receives the reference's verbose lines.  `writable_data=True`
     accepts initialised `.data` and static BSS (docs/linker.md#writable-data) where the
     reference refuses them.  Raises `LinkError`.
@@ -117,19 +121,24 @@ def link(
                 raise LinkError(str(exc)) from None
     ctx.log(2, "qstr vals: " + ", ".join(qstr_names))
     if externs is not None:
-        ctx.externs = parse_externs(os.fspath(externs), _read_text(externs, "externs file"))
+        files = [externs] if isinstance(externs, (str, os.PathLike)) else list(externs)
+        for path in files:
+            ctx.externs.update(parse_externs(os.fspath(path), _read_text(path, "externs file")))
 
     labels = []
     for item in objects:
         obj = parse_object(*_read_input(item))
         labels.append(obj.label)
         load_object(ctx, obj)
-    if libs:
+    if libs or math_libs:
         archives: list[Archive] = [load_archive(p) for p in expand_libs(libs)]
-        for archive, member in pull_members(ctx, archives):
+        maths: list[Archive] = [load_archive(p) for p in expand_libs(math_libs)]
+        for archive, member in pull_members(ctx, archives, maths):
             ctx.log(2, f"using {archive.label}:{member.name}")
             load_object(ctx, member.parsed(archive.label))
 
+    if not qstr_names:
+        _check_qstrs_given(ctx)
     info.family.collect_got(ctx)
     add_got_sections(ctx)
     resolve_symbols(ctx)
@@ -178,6 +187,21 @@ def link(
         qstr_count=1 + len(qstr_names),
         warnings=ctx.warnings,
     )
+
+
+def _check_qstrs_given(ctx: LinkContext) -> None:
+    """Objects that read the qstr table need the header's names, or the module loses its globals.
+
+    Without them every `MP_QSTR_x` is read from a one-entry table: the module imports,
+    but `mp_store_global` stores its functions under the wrong names.
+    """
+    users = list(dict.fromkeys(s.label for s in ctx.unresolved if s.name == "mp_native_qstr_table"))
+    if users:
+        names = ", ".join(users[:3]) + (", ..." if len(users) > 3 else "")
+        raise LinkError(
+            f"{names}: uses qstrs (MP_QSTR_...) but no qstr header was given; make one with "
+            "`natmod-tool preprocess` and link with --qstrs HEADER"
+        )
 
 
 def _static_ids(source: str, given: Mapping[str, int] | None) -> Mapping[str, int]:

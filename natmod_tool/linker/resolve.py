@@ -5,14 +5,16 @@ depends on Python's string hashing): the work list starts with the global names 
 command-line objects reference but none of them defines, in order of first appearance,
 and each pulled member appends the names it needs that are still undefined, in its
 symbol-table order; the list is processed first-in first-out.  Archives are searched in
-`-l` order, all of them for every name (like GNU ld's `--start-group`).  As in GNU ld, a
-member is pulled only for a name undefined at that point: a module that defines
-`__errno` itself never pulls a library's.
+`-l` order, all of them for every name (like GNU ld's `--start-group`), then the maths
+libraries (`--math-lib`, for `<math.h>` names only).  As in GNU ld, a member is pulled
+only for a name undefined at that point: a module that defines `__errno` itself never
+pulls a library's.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 
 from ..errors import LinkError
 from .archive import Archive, Member, analyse
@@ -26,39 +28,47 @@ from .context import (
     TYPE_SLOTS,
     LinkContext,
     Section,
+    Symbol,
 )
-
-#: Symbols that mean "this code expects a C/C++ runtime natmods do not have", with the way out.
-_RUNTIME_HINTS = {
-    "__cxa_atexit": "a static object has a destructor, which needs a C++ runtime; make it trivially destructible",
-    "atexit": "exit-time handlers need a C runtime; natmods have none",
-    "__dso_handle": "a static object has a destructor, which needs a C++ runtime; make it trivially destructible",
-    "__cxa_pure_virtual": "a pure virtual function is called through a vtable; compile with the natmod C++ flags",
-    "__gxx_personality_v0": "C++ exceptions need a runtime; compile with -fno-exceptions",
-    "_Unwind_Resume": "C++ exceptions need a runtime; compile with -fno-exceptions",
-    "__cxa_guard_acquire": "thread-safe statics need a runtime; compile with -fno-threadsafe-statics",
-    "__errno": "the C library's errno: link a definition of `int *__errno(void)` (the SCons LINK_RUNTIME does)",
-    "errno": "the C library's thread-local errno (glibc, picolibc) cannot be linked into a natmod",
-    "_dl_x86_cpu_features": "glibc's libm picks its code at load time (IFUNC) and cannot be linked into a natmod",
-}
+from .hints import is_maths
+from .undefined import undefined_error
 
 MEM_FUNCTIONS = {"memset": "memset", "memcpy": "memmove", "memmove": "memmove"}
 
 
-def pull_members(ctx: LinkContext, archives: list[Archive]) -> list[tuple[Archive, Member]]:
-    """Choose the archive members that provide names still undefined, transitively."""
+def pull_members(
+    ctx: LinkContext, archives: Sequence[Archive], math_archives: Sequence[Archive] = ()
+) -> list[tuple[Archive, Member]]:
+    """Choose the archive members that provide undefined names, transitively.
+
+    `math_archives` (a libm, or a libc that holds libm) come after `archives` and are
+    searched only for `<math.h>` names, and for whatever their own members need: a
+    natmod then gets the same maths on every arch and never a C library's `printf` or
+    `malloc` by accident (linker/hints.py has what to use instead).
+    """
     own = ctx.definitions  # the objects' own definitions (weak ones too) are never replaced
-    work: deque[str] = deque(
-        dict.fromkeys(s.name for s in ctx.unresolved if s.bind == "STB_GLOBAL" and s.name not in own)
+    math_ids = {id(a) for a in math_archives}
+    searched = [*archives, *math_archives]
+    # (name, free): free names may come from any archive, others not from math_archives
+    work: deque[tuple[str, bool]] = deque(
+        (name, False)
+        for name in dict.fromkeys(s.name for s in ctx.unresolved if s.bind == "STB_GLOBAL" and s.name not in own)
     )
     provided: dict[str, tuple[Archive, Member]] = {}
     pulled: list[tuple[Archive, Member]] = []
     pulled_ids: set[int] = set()
     while work:
-        name = work.popleft()
+        name, free = work.popleft()
         if name in provided:
             continue
-        found = next(((a, a.index[name]) for a in archives if name in a.index), None)
+        found = next(
+            (
+                (a, a.index[name])
+                for a in searched
+                if name in a.index and (free or id(a) not in math_ids or is_maths(name))
+            ),
+            None,
+        )
         if found is None:
             continue
         archive, member = found
@@ -78,11 +88,12 @@ def pull_members(ctx: LinkContext, archives: list[Archive]) -> list[tuple[Archiv
                         f"and {archive.label}:{member.name})"
                     )
             provided[defined] = (archive, member)
+        from_math = id(archive) in math_ids
         for needed in member.needs:
             if needed in member.weak:
                 continue
             if needed not in provided and needed not in own:
-                work.append(needed)
+                work.append((needed, from_math))
     return pulled
 
 
@@ -93,7 +104,7 @@ def _pseudo(name: str) -> Section:
 def resolve_symbols(ctx: LinkContext) -> None:
     """Bind every undefined symbol (spec 10.4); report all failures at once."""
     pseudo = {n: _pseudo(n) for n in (EXT_FUN_TABLE, EXT_QSTR_TABLE, EXT_OBJ_TABLE, EXT_TYPE_SLOT)}
-    errors: list[str] = []
+    missing: list[Symbol] = []
     for sym in ctx.unresolved:
         name = sym.name
         if name == "_GLOBAL_OFFSET_TABLE_":
@@ -115,22 +126,16 @@ def resolve_symbols(ctx: LinkContext) -> None:
             sym.section = _mem_stub(ctx, MEM_FUNCTIONS[name])
         elif sym.bind == "STB_WEAK":
             sym.fixed = 0  # an unresolved weak reference is a null address
-        elif name in _RUNTIME_HINTS:
-            errors.append(f"{sym.label}: undefined symbol: {name}: {_RUNTIME_HINTS[name]}")
-        elif name.startswith("__emutls_") or name.endswith("__tls_get_addr"):
-            errors.append(f"{sym.label}: undefined symbol: {name}: thread-local storage is not supported in natmods")
         else:
-            errors.append(f"{sym.label}: undefined symbol: {name}")
+            missing.append(sym)
     for name, address in ctx.externs.items():
         if name in ctx.definitions:
             ctx.log(
                 1,
                 f"Symbol {name} is a fixed-address symbol at {address:08x} and is also provided from an object file",
             )
-    if errors:
-        unique = list(dict.fromkeys(errors))
-        hint = "define them, add the library that has them with -l, or list them in --externs"
-        raise LinkError(f"{'; '.join(unique)} ({hint})")
+    if missing:
+        raise undefined_error(ctx, missing)
 
 
 def _mem_stub(ctx: LinkContext, canonical: str) -> Section | None:

@@ -29,17 +29,33 @@ from .reader import (
 __all__ = ["merge", "outer_raw_code", "rewrite_raw_code"]
 
 
-def _read_input(label: str, data: bytes, merge_arch: list[int]) -> MpyFile:
-    """Parse one input with the reference's header checks and messages (spec 13.1)."""
+def _arch_label(number: int) -> str:
+    from ..arch import arch_by_number
+
+    info = arch_by_number(number)
+    return info.name if info is not None else f"arch #{number}"
+
+
+def _read_input(label: str, data: bytes, merge_arch: list[tuple[int, str]]) -> MpyFile:
+    """Parse one input with the reference's header checks and messages (spec 13.1).
+
+    The arch mismatch names both files' arches.  (Plain bytecode records no arch:
+    `mpy-cross -march=x64` writes the same bytes as `-march=armv7m` unless the code
+    has `@micropython.native`/`viper` functions, so only such files can mismatch.)
+    """
     header = read_header(data, label)
     arch = header.arch_number
     if arch:
         if header.sub_version != MPY_SUB_VERSION:
             raise MpyError(f"{label}: incompatible .mpy sub-version")
         if not merge_arch:
-            merge_arch.append(arch)
-        elif merge_arch[0] != arch:
-            raise MpyError(f"{label}: native architecture mismatch")
+            merge_arch.append((arch, label))
+        elif merge_arch[0][0] != arch:
+            first, first_label = merge_arch[0]
+            raise MpyError(
+                f"{label}: native architecture mismatch: {label} is {_arch_label(arch)}, {first_label} is "
+                f"{_arch_label(first)}; build every part for one arch (mpy-cross -march={_arch_label(first)})"
+            )
     mpy = read_mpy(data, label)
     if mpy.qstrs:
         first = mpy.qstrs[0]
@@ -105,7 +121,7 @@ def merge(inputs: Sequence[tuple[str, bytes]], march_flags: int | None = None) -
     """
     if not inputs:
         raise MpyError("merge: no input files; give the .mpy files to merge")
-    merge_arch: list[int] = []
+    merge_arch: list[tuple[int, str]] = []
     files = [_read_input(label, bytes(data), merge_arch) for label, data in inputs]
     if len(files) == 1:
         return files[0].data

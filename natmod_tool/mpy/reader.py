@@ -465,6 +465,11 @@ def validate(mpy: MpyFile, static_qstr_count: int | None = None) -> list[str]:
             problems.append(f"{where}: native code in a file whose header has no native arch")
         if rc.kind == KIND_VIPER:
             problems.extend(_validate_viper(rc, where, mpy.word_size))
+            if len(mpy.qstrs) == 1 and any(entry.dest == 6 for entry in rc.relocs):
+                problems.append(
+                    f"{where}: native code reads the qstr table, which holds only the source name "
+                    "(linked without --qstrs?): its MP_QSTR_ names are wrong"
+                )
         elif rc.kind == KIND_BYTECODE:
             problems.extend(_validate_bytecode(mpy, rc, where))
     if mpy.trailing:
