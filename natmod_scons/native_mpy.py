@@ -10,7 +10,8 @@ Module overrides: `CFLAGS`, `CFLAGS_EXTRA` (C only), `CXXFLAGS`, `CXXFLAGS_EXTRA
 only), `CPPPATH`, `CPPDEFINES` (added to the arch's), `LINK_RUNTIME` (bool), `LIBS` (static archives or GNU ld scripts),
 `EXTERNS` (fixed-address symbol file), `ARCH_FLAGS` (a string applies to the arches
 that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS`, `VERSION`
-(written into the module's mip package.json); any other keyword is a plain
+(written into the module's mip package.json), `TESTS` (test scripts for `scons test`,
+default `test_*.py` beside the SConscript); any other keyword is a plain
 construction-variable override.
 """
 
@@ -24,6 +25,7 @@ import SCons.Util
 from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
+from . import testing
 from .output import fail
 from .variables import as_bool
 
@@ -37,7 +39,7 @@ APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CXXFLAGS", "CXXFLAGS_EXTRA", "CPPPATH", "
 #: C source of the C-library support archive that LINK_RUNTIME=1 adds (errno for newlib's libm)
 RUNTIME_SUPPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runtime", "natmod_runtime.c")
 
-HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION")
+HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "TESTS")
 
 
 def _listify(value: Any) -> list:
@@ -185,5 +187,6 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     registry = env.get("NATMOD_REGISTRY")
     if registry is not None:
         version = str(overrides.get("VERSION") or env.get("MIP_VERSION") or "0.1.0")
-        registry.add(name, env["NATMOD_ARCH"], final, sizes=sizes, config_h=config_h, version=version)
+        tests = testing.declared_tests(env, name, overrides.get("TESTS"))
+        registry.add(name, env["NATMOD_ARCH"], final, sizes=sizes, config_h=config_h, version=version, tests=tests)
     return final

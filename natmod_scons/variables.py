@@ -29,6 +29,7 @@ NAMES = (
     "MIP_PATTERN",
     "MIP_BASE_URL",
     "MIP_VERSION",
+    "TEST_TIMEOUT",
 )
 
 
@@ -74,6 +75,11 @@ def options(opts: Any) -> None:
         "",
     )
     opts.Add("MIP_VERSION", "version in the package files (NativeMpy(..., VERSION=...) sets one module's)", "0.1.0")
+    opts.Add(
+        "TEST_TIMEOUT",
+        "'scons test': seconds one test script may run before it is killed and counted as failed",
+        "60",
+    )
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class Settings:
     compiledb_arch: str = ""
     mip_pattern: str = "{name}-{arch}.json"
     mip_base_url: str = ""
+    test_timeout: float = 60.0
 
 
 def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
@@ -143,7 +150,19 @@ def read_settings(env: Any) -> Settings:
         compiledb_arch=_compiledb_arch(env.get("COMPILEDB_ARCH", "")),
         mip_pattern=str(env.get("MIP_PATTERN", "{name}-{arch}.json") or ""),
         mip_base_url=str(env.get("MIP_BASE_URL", "") or "").rstrip("/"),
+        test_timeout=_test_timeout(env.get("TEST_TIMEOUT", 60)),
     )
+
+
+def _test_timeout(value: Any) -> float:
+    """TEST_TIMEOUT: a positive number of seconds."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"TEST_TIMEOUT={value!r} is not a number of seconds > 0: use e.g. TEST_TIMEOUT=120")
+    return seconds
 
 
 def _compiledb_arch(value: Any) -> str:

@@ -1,0 +1,41 @@
+"""Run one test case on its arch's runtime and turn what happened into a result record.
+
+Shared by `scons test` (one call per test node, in SCons' worker threads) and
+`natmod-tool test` (a thread pool).  Nothing here raises for a test's sake: a missing
+runtime, a runtime that fails to build, a crash or a hang all end as a record.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import NatmodError
+from .cases import FAIL, SKIP, Case, expected_file, judge
+from .report import make_record
+from .runners import NoRuntime, get_runtime
+
+
+def run_case(case: Case, mpy_dir: str | os.PathLike[str], timeout: float, *, in_ci: bool = False) -> dict:
+    """Run `case` and return its result record (see report.make_record).
+
+    A missing runtime is a SKIP, except under CI (`in_ci`), where the machine was set
+    up to have every runtime, so it is a FAIL.
+    """
+    script = Path(case.script)
+    try:
+        runtime = get_runtime(case.arch, mpy_dir, quiet=True)
+    except NoRuntime as exc:
+        if in_ci:
+            return make_record(case.module, case.arch, script, FAIL, f"{exc} (CI is set: it must be there)", "", [])
+        return make_record(case.module, case.arch, script, SKIP, str(exc), "", [])
+    except NatmodError as exc:
+        return make_record(case.module, case.arch, script, FAIL, f"no runtime for {case.arch}: {exc}", "", [])
+    dirs = [Path(d) for d in case.import_dirs]
+    command = runtime.command(script, dirs)
+    try:
+        result = runtime.run(script, dirs, timeout=timeout)
+    except (NatmodError, OSError) as exc:
+        return make_record(case.module, case.arch, script, FAIL, f"could not run: {exc}", "", command)
+    outcome = judge(result, script, expected_file(script, case.arch), case.arch, timeout)
+    return make_record(case.module, case.arch, script, outcome.status, outcome.reason, outcome.diff, command)
