@@ -7,7 +7,8 @@ and scripts can read them:
 
 * progress, one line per test run: `PASS factorial armv6m test_factorial.py`
   (`FAIL ...: reason`, `SKIP ...: reason`);
-* per failure: the line, the diff (expected vs got) and `rerun: <command>`;
+* per failure (also those recorded by earlier runs): `FAILED module arch test: reason`,
+  the diff (expected vs got) and `rerun: <command>`;
 * a module x arch table, then exactly `natmod test: P passed, F failed, S skipped`.
 """
 
@@ -67,8 +68,12 @@ def progress_line(record: dict) -> str:
 
 
 def failure_details(record: dict) -> str:
-    """The progress line, the diff (indented) and the rerun command of one failed test."""
-    lines = [progress_line(record)]
+    """`FAILED module arch test: reason`, the diff (indented) and the rerun command of one failure.
+
+    `FAILED`, not `FAIL`: the summary repeats failures of earlier runs too, and a
+    progress line should only mean "this test ran now".
+    """
+    lines = ["FAILED" + progress_line(record)[len(FAIL) :]]
     lines += [f"    {line}" for line in record.get("diff", "").splitlines()]
     if record.get("command"):
         lines.append(f"    rerun: {record['command']}")
