@@ -92,7 +92,14 @@ void natmod_rt_stdout(const char *str, size_t len);
 typedef intptr_t mp_int_t;
 typedef uintptr_t mp_uint_t;
 typedef long mp_off_t;
+// newlib and picolibc do not define SSIZE_MAX without POSIX headers
+#define MP_SSIZE_MAX INTPTR_MAX
 
 #define MP_STATE_PORT MP_STATE_VM
+
+#if defined(__thumb__)
+// Cortex-M runs Thumb code only: a branch to loaded native code needs bit 0 set.
+#define MICROPY_MAKE_POINTER_CALLABLE(p) ((void *)((uintptr_t)(p) | 1))
+#endif
 
 #include <alloca.h>

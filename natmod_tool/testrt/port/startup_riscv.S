@@ -13,6 +13,9 @@
 #define WORD 4
 #endif
 
+    /* the CSR instructions: not in the natmods' -march, needed here only */
+    .option arch, +zicsr
+
     .section .text.start, "ax"
     .globl _start
 _start:
