@@ -125,7 +125,7 @@ TARGETS: dict[str, Target] = {
                 ("FLASH_LENGTH", "256K"),
                 ("RAM_ORIGIN", "0x20000000"),
                 ("RAM_LENGTH", "16K"),
-                ("STACK_SIZE", "3K"),
+                ("STACK_SIZE", "2560"),
             ),
             small=True,
         ),

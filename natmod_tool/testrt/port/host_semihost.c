@@ -12,8 +12,13 @@
 #ifndef NATMOD_RT_OUT_BUF
 #define NATMOD_RT_OUT_BUF 256
 #endif
+#if NATMOD_RT_SMALL
+#define MAX_ARGS 12
+#define CMDLINE_MAX 768
+#else
 #define MAX_ARGS 32
-#define CMDLINE_MAX 2048
+#define CMDLINE_MAX 4096
+#endif
 
 extern char _natmod_heap_start[], _natmod_heap_end[], _natmod_stack_size[];
 
