@@ -9,6 +9,7 @@ every other arch that has a compiler and a runtime here (natmod_tool.testrt), so
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from conftest import detect_installed_arches, skip_or_fail
 from scons_support import SCONSTRUCT, make_repo, scons_env, write
 
+from natmod_tool.arch import ARCHES
 from natmod_tool.testrun import runtime_problem
 
 pytestmark = pytest.mark.runtime
@@ -100,9 +102,11 @@ class Run:
     __repr__ = __str__
 
 
-def scons(root: Path, *args: str, ci: bool | None = None, timeout: float = 900) -> Run:
-    """`python -m SCons -Q -j2 <args>` in `root`; `ci` sets or clears CI for that run."""
+def scons(root: Path, *args: str, ci: bool | None = None, path: str | None = None, timeout: float = 900) -> Run:
+    """`python -m SCons -Q -j2 <args>` in `root`; `ci` sets or clears CI, `path` replaces PATH."""
     env = scons_env()
+    if path is not None:
+        env["PATH"] = path
     if ci is not None:
         env.pop("CI", None)
         if ci:
@@ -279,26 +283,48 @@ def test_help_documents_test_timeout(repo: Path) -> None:
     assert "TEST_TIMEOUT: 'scons test': seconds one test script may run" in run.stdout
 
 
-def _arch_without_runtime() -> str | None:
-    """An arch that compiles here but has no runtime (its tests are then skipped or failed)."""
-    for arch in detect_installed_arches():
-        if runtime_problem(arch):
-            return arch
-    return None
+def _bin_without_qemu(tmp_path: Path, arch: str) -> str:
+    """A PATH holding only `arch`'s compiler tools: its runtime (qemu) is then missing."""
+    from natmod_tool.testrt import TARGETS
+
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    prefix = ARCHES[arch].cross_prefix
+    for tool in ("gcc", "g++", "ar", "ranlib"):
+        found = shutil.which(prefix + tool)
+        if found:
+            (folder / (prefix + tool)).symlink_to(found)
+    assert shutil.which(TARGETS[arch].qemu, path=str(folder)) is None
+    return str(folder)
 
 
-def test_missing_runtime_skips_but_fails_under_ci(repo: Path, mpy_dir: Path) -> None:
-    arch = _arch_without_runtime()
-    if arch is None:
-        pytest.skip("every arch with a compiler has a runtime here: nothing is missing")
-    local = scons(repo, "test", f"ARCH={arch}", f"MPY_DIR={mpy_dir}", ci=False)
+def test_missing_runtime_skips_but_fails_under_ci(repo: Path, mpy_dir: Path, tmp_path: Path) -> None:
+    arch = "armv6m"
+    if arch not in detect_installed_arches():
+        skip_or_fail(f"no {arch} compiler installed")
+    path = _bin_without_qemu(tmp_path, arch)
+    local = scons(repo, "test", f"ARCH={arch}", f"MPY_DIR={mpy_dir}", ci=False, path=path)
     assert local.returncode == 0, local
-    assert {(s, r.split(":")[0]) for s, _m, _a, _t, r in local.progress} == {("SKIP", f"no runtime for {arch}")}
+    reasons = {reason for status, _m, _a, _t, reason in local.progress if status == "SKIP"}
+    assert reasons == {
+        f"no runtime for {arch}: qemu-system-arm is not installed: apt-get install "
+        "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+    }, local
     assert local.counts == (0, 0, 3)
-    ci = scons(repo, "test", f"ARCH={arch}", f"MPY_DIR={mpy_dir}", ci=True)
+    ci = scons(repo, "test", f"ARCH={arch}", f"MPY_DIR={mpy_dir}", ci=True, path=path)
     assert ci.returncode != 0, ci
     assert {s for s, *_ in ci.progress} == {"FAIL"} and ci.counts == (0, 3, 0), ci
-    assert all("CI is set" in reason for *_rest, reason in ci.progress)
+    assert all(reason.endswith("(CI is set: it must be there)") for *_rest, reason in ci.progress)
+
+
+def test_arch_without_any_runtime_skips_even_under_ci(repo: Path, mpy_dir: Path) -> None:
+    arch = "xtensa"  # no runtime is made for it: nothing to install, so not a CI failure
+    if arch not in detect_installed_arches():
+        pytest.skip(f"no {arch} compiler installed")
+    run = scons(repo, "test", f"ARCH={arch}", f"MPY_DIR={mpy_dir}", ci=True)
+    assert run.returncode == 0, run
+    assert {(s, r.split(":")[0]) for s, _m, _a, _t, r in run.progress} == {("SKIP", f"no runtime for {arch}")}
+    assert run.counts == (0, 0, 3)
 
 
 def test_cli_runs_built_modules(repo: Path, mpy_dir: Path) -> None:
