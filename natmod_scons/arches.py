@@ -9,6 +9,7 @@ probe (probes.py), so reading SConscripts spawns nothing on a warm cache.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import shutil
@@ -16,7 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from natmod_tool.arch import ArchInfo
+from natmod_tool.mpydir import natmod_digest
 
+from . import output
+from .defines import define_entries
 from .probes import Probe, ProbeCache
 
 #: spec 1: flags before the per-arch ones, the same for every arch
@@ -29,7 +33,7 @@ STD_CPPDEFINES = ("NDEBUG", "NO_QSTR", "MICROPY_ENABLE_DYNRUNTIME")
 #: the compile command, in the reference's flag order (spec 1): module CFLAGS, -I,
 #: -std/-O/-W, -D, -fpic/arch flags, float implementation, CFLAGS_EXTRA
 NATMOD_CCCOM = (
-    "$CC $CFLAGS $_CPPINCFLAGS $NATMOD_STD_CFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
+    "$NATMOD_CC_WRAPPER $CC $CFLAGS $_CPPINCFLAGS $NATMOD_STD_CFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
     "$NATMOD_FLOAT_CFLAGS $CFLAGS_EXTRA -o $TARGET -c $SOURCES"
 )
 
@@ -49,10 +53,13 @@ STD_CXXFLAGS = (
 #: functions and macros convert `void *` implicitly, which C++ rejects.  `-fpermissive`
 #: turns exactly those into warnings and `-isystem $NATMOD_MPY_DIR` silences warnings
 #: from MicroPython's headers (macro expansions included); the module's own code keeps
-#: `-Wall -Werror`, so the same mistake in it is still an error.
+#: `-Wall -Werror`, so the same mistake in it is still an error.  Those two folders are
+#: machine-specific paths, kept out of the signature like SCons' own include paths (`$( $)`;
+#: the tree's headers are in it by content, NATMOD_MPY_TREE_ID).  $NATMOD_CC_WRAPPER is
+#: ccache/distcc (CCACHE=1, CC_WRAPPER=), also outside the signature.
 NATMOD_CXXCOM = (
-    "$CXX $CXXFLAGS $_CPPINCFLAGS $NATMOD_STD_CXXFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
-    "$NATMOD_FLOAT_CFLAGS -fpermissive -isystem $NATMOD_MPY_DIR -idirafter $NATMOD_CXX_FALLBACK_DIR "
+    "$NATMOD_CC_WRAPPER $CXX $CXXFLAGS $_CPPINCFLAGS $NATMOD_STD_CXXFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
+    "$NATMOD_FLOAT_CFLAGS -fpermissive $( -isystem $NATMOD_MPY_DIR -idirafter $NATMOD_CXX_FALLBACK_DIR $) "
     "$CXXFLAGS_EXTRA -o $TARGET -c $SOURCES"
 )
 #: the header C++ modules include instead of `py/dynruntime.h` (see include/natmod_cpp.h)
@@ -111,8 +118,11 @@ class Toolchain:
         """`-specs=<picolibc.specs>` when the reference would add it (RISC-V, spec 2)."""
         return [f"-specs={self.probe.specs}"] if self.probe.specs else []
 
-    def runtime_libs(self) -> list[str]:
-        """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1)."""
+    def runtime_libs(self, choice: str = "all") -> list[str]:
+        """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1);
+        libgcc alone for LINK_RUNTIME=libgcc."""
+        if choice == "libgcc":
+            return [self.probe.libgcc] if self.probe.libgcc else []
         libm = self.probe.libm
         override = MATH_LIBRARIES.get(self.info.name)
         if override is not None and os.path.exists(override[0]):
@@ -209,6 +219,19 @@ def _binutil(env: Any, prefix: str, name: str) -> str:
     return name
 
 
+#: compiler settings a project may choose itself (as with SCons' own cc/gcc tools): the
+#: per-arch set-up keeps a value given to `Environment(...)` or set with `env.Replace` later
+USER_SETTABLE = ("CC", "CXX", "AR", "RANLIB", "CCCOM", "CXXCOM", "ASPPCOM")
+
+
+def user_settings(env: Any) -> set[str]:
+    """The USER_SETTABLE names whose value the project chose rather than the tool."""
+    chosen = set(env.get("NATMOD_USER_SET", ()))
+    tool_set = env.get("NATMOD_TOOL_SET") or {}
+    chosen.update(key for key in USER_SETTABLE if key in tool_set and env.get(key) != tool_set[key])
+    return chosen
+
+
 def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     """Make `env` (a fresh Clone) compile and link for `toolchain`'s arch.
 
@@ -219,34 +242,39 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["NATMOD_ARCH"] = info.name
     env["NATMOD_TOOLCHAIN"] = toolchain
     env["NATMOD_MPY_DIR"] = mpy_dir
+    env["NATMOD_MPY_TREE_ID"] = tree_id(mpy_dir)
     env["NATMOD_CC_VERSION"] = toolchain.probe.version
-    env["CC"] = " ".join([_command(env, toolchain.cc[0]), *toolchain.cc[1:]])
     cxx = toolchain.cxx or _cxx_argv(toolchain.cc)  # a missing one fails when a module has C++
-    env["CXX"] = " ".join([_command(env, cxx[0]), *cxx[1:]])
-    env["AR"] = _binutil(env, toolchain.binutils_prefix, "ar")
-    env["RANLIB"] = _binutil(env, toolchain.binutils_prefix, "ranlib")
+    ours = {
+        "CC": " ".join([_command(env, toolchain.cc[0]), *toolchain.cc[1:]]),
+        "CXX": " ".join([_command(env, cxx[0]), *cxx[1:]]),
+        "AR": _binutil(env, toolchain.binutils_prefix, "ar"),
+        "RANLIB": _binutil(env, toolchain.binutils_prefix, "ranlib"),
+        "CCCOM": NATMOD_CCCOM,
+        "CXXCOM": NATMOD_CXXCOM,
+        "ASPPCOM": NATMOD_CCCOM,
+    }
+    kept = user_settings(env)
+    for key, value in ours.items():
+        if key not in kept:
+            env[key] = value
     env["NATMOD_STD_CFLAGS"] = list(STD_CFLAGS)
     env["NATMOD_ARCH_CFLAGS"] = [*COMMON_ARCH_CFLAGS, *info.cflags, *toolchain.specs_flags]
     env["NATMOD_FLOAT_CFLAGS"] = [f"-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_{info.float_impl.upper()}"]
     env["NATMOD_STD_CXXFLAGS"] = list(STD_CXXFLAGS)
     env["NATMOD_CXX_FALLBACK_DIR"] = CXX_FALLBACK_DIR
     env["CPPPATH"] = [".", mpy_dir, *env.get("CPPPATH", []), INCLUDE_DIR]
-    env["CPPDEFINES"] = [*STD_CPPDEFINES, *_as_list(env.get("CPPDEFINES", []))]
+    try:
+        env["CPPDEFINES"] = [*STD_CPPDEFINES, *define_entries(env.get("CPPDEFINES"))]
+    except ValueError as exc:
+        output.fail(f"the Environment's {exc}")
     env.SetDefault(CFLAGS_EXTRA=[], CXXFLAGS_EXTRA=[])
-    env["CCCOM"] = NATMOD_CCCOM
-    env["CXXCOM"] = NATMOD_CXXCOM
-    env["ASPPCOM"] = NATMOD_CCCOM
     env["OBJSUFFIX"] = ".o"
     env["LIBPREFIX"] = "lib"
     env["LIBSUFFIX"] = ".a"
 
 
-def _as_list(value: Any) -> list:
-    """CPPDEFINES may be a string, a dict or a list; keep each as list items."""
-    if isinstance(value, dict):
-        return [(k, v) if v is not None else k for k, v in value.items()]
-    if isinstance(value, (list, tuple)) and not (
-        isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
-    ):
-        return list(value)
-    return [value] if value else []
+@functools.lru_cache(maxsize=8)
+def tree_id(mpy_dir: str) -> str:
+    """The tree's natmod digest, computed once per SCons run (see mpydir.natmod_digest)."""
+    return natmod_digest(mpy_dir)

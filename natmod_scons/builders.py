@@ -25,6 +25,7 @@ from typing import Any
 import SCons.Action
 import SCons.Builder
 import SCons.Scanner
+import SCons.Tool
 
 from natmod_tool.errors import NatmodError
 from natmod_tool.fileio import write_atomic
@@ -32,20 +33,33 @@ from natmod_tool.fileio import write_atomic
 from .variables import as_bool
 
 #: variables whose change must re-run the link (the linker's whole input besides files)
+#: (libraries and the externs file by their path below the top folder: the files are
+#: dependencies by content, and clones at different paths must share CACHE_DIR entries)
 LINK_VARLIST = [
     "NATMOD_ARCH",
-    "NATMOD_LINK_LIBS",
-    "NATMOD_EXTERNS",
+    "NATMOD_LINK_LIBS_SIG",
+    "NATMOD_EXTERNS_SIG",
     "NATMOD_ARCH_FLAGS",
     "NATMOD_SOURCE_NAME",
     "NATMOD_TOOL_VERSION",
 ]
 MERGE_VARLIST = ["NATMOD_ARCH_FLAGS", "NATMOD_TOOL_VERSION"]
-QSTR_VARLIST = ["NATMOD_MPY_DIR", "NATMOD_TOOL_VERSION"]
+QSTR_VARLIST = ["NATMOD_MPY_TREE_ID", "NATMOD_TOOL_VERSION"]
+#: compiles depend on the MicroPython tree by content: include paths are not in SCons'
+#: command signatures (`$( $)`), and the implicit cache keeps the old tree's header list,
+#: so without this a switched MPY_DIR recompiled nothing
+COMPILE_VARLIST = ["NATMOD_MPY_TREE_ID"]
+#: (suffixes, command variable) of the compiles that read the tree's headers
+COMPILE_ACTIONS = (
+    ((".c",), "CCCOM"),
+    ((".cpp", ".cc", ".cxx"), "CXXCOM"),
+    ((".S", ".sx"), "ASPPCOM"),
+)
 
 #: `mpy-cross` for one Python source; `-s` stores the name relative to the module folder,
 #: as the reference gets by running mpy-cross from that folder
-MPYCROSSCOM = "$MPY_CROSS -march=$NATMOD_ARCH $MPY_CROSS_FLAGS -s $NATMOD_PY_NAME -o $TARGET $SOURCE"
+#: (the binary's path is machine-specific: its version is in the signature instead)
+MPYCROSSCOM = "$( $MPY_CROSS $) -march=$NATMOD_ARCH $MPY_CROSS_FLAGS -s $NATMOD_PY_NAME -o $TARGET $SOURCE"
 
 
 def _error(target: Any, env: Any, step: str, exc: Exception) -> int:
@@ -94,7 +108,7 @@ def qstr_header_action(target: list, source: list, env: Any) -> int:
 
     try:
         static = _static_qstrs(env["NATMOD_MPY_DIR"])
-        paths = [str(node.srcnode().abspath) for node in source]
+        paths = [str((node if node.has_builder() else node.srcnode()).abspath) for node in source]
         write_if_changed(target[0].abspath, make_config_header(paths, static))
     except (NatmodError, OSError) as exc:
         return _error(target, env, "QSTR", exc)
@@ -168,10 +182,39 @@ def _no_scan(node: Any, env: Any, path: tuple = ()) -> list:
     return []
 
 
+def _tree_aware_compiles(env: Any) -> None:
+    """Give this environment's Object builder compile actions with COMPILE_VARLIST.
+
+    The builder belongs to the environment the tool sets up (and its clones); other
+    environments of the project keep SCons' own actions.
+    """
+    static_obj, _shared_obj = SCons.Tool.createObjBuilders(env)
+    for suffixes, command in COMPILE_ACTIONS:
+        action = SCons.Action.Action(f"${command}", f"${command}STR", varlist=COMPILE_VARLIST)
+        for suffix in suffixes:
+            static_obj.add_action(suffix, action)
+
+
+def _top_relative(top: str) -> Any:
+    """A subst function: paths below `top` relative to it, others as they are."""
+
+    def convert(paths: Any) -> str:
+        items = [paths] if isinstance(paths, str) else list(paths or ())
+        prefix = top.rstrip(os.sep) + os.sep
+        return " ".join(p[len(prefix) :] if str(p).startswith(prefix) else str(p) for p in items)
+
+    return convert
+
+
 def add_builders(env: Any) -> None:
     """Register the builders on `env` (called once, on the environment the tool sets up)."""
+    _tree_aware_compiles(env)
+    env["_natmod_top_relative"] = _top_relative(env.Dir("#").abspath)
     no_scan = SCons.Scanner.ScannerBase(_no_scan, name="NatmodNoScan")
     env.SetDefault(
+        NATMOD_MPY_TREE_ID="",
+        NATMOD_LINK_LIBS_SIG="${_natmod_top_relative(NATMOD_LINK_LIBS)}",
+        NATMOD_EXTERNS_SIG="${_natmod_top_relative(NATMOD_EXTERNS)}",
         NATMOD_MPYCROSSCOM=MPYCROSSCOM,
         MPY_CROSS_FLAGS=[],
         NATMOD_LINK_LIBS=[],

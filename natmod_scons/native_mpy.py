@@ -7,9 +7,11 @@ reference does for C) -> merge with the bytecode into `<name>.mpy` (no merge ste
 Python: the link writes `<name>.mpy` directly, which is what the merge would copy).
 
 Module overrides: `CFLAGS`, `CFLAGS_EXTRA` (C only), `CXXFLAGS`, `CXXFLAGS_EXTRA` (C++
-only), `CPPPATH`, `CPPDEFINES` (added to the arch's), `LINK_RUNTIME` (bool), `LIBS` (static archives or GNU ld scripts),
+only), `CPPPATH`, `CPPDEFINES` (added to the arch's, in any SCons form), `LINK_RUNTIME` (1, 0 or
+"libgcc"), `LIBS` (static archives or GNU ld scripts),
 `EXTERNS` (fixed-address symbol file), `ARCH_FLAGS` (a string applies to the arches
-that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS`, `VERSION`
+that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS` (a dict:
+per file), `VARIANT` (a folder for this call's objects), `VERSION`
 (written into the module's mip package.json), `TESTS` (test scripts for `scons test`,
 default `test_*.py` beside the SConscript); any other keyword is a plain
 construction-variable override.
@@ -26,8 +28,11 @@ from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
 from . import testing
+from .defines import define_entries
 from .output import fail
-from .variables import as_bool
+from .pyflags import is_per_file, per_file_flags, split_source_name
+from .variables import runtime_choice
+from .variant import claim, in_variant, variant_folder
 
 C_SUFFIXES = (".c",)
 CXX_SUFFIXES = (".cpp", ".cc", ".cxx")
@@ -36,24 +41,24 @@ PY_SUFFIXES = (".py",)
 #: overrides added to the arch environment's list instead of replacing it
 APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CXXFLAGS", "CXXFLAGS_EXTRA", "CPPPATH", "CPPDEFINES", "MPY_CROSS_FLAGS")
 #: overrides consumed here (not passed to the environment as they are)
-#: C source of the C-library support archive that LINK_RUNTIME=1 adds (errno for newlib's libm)
-RUNTIME_SUPPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runtime", "natmod_runtime.c")
-
-HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "TESTS")
+HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "VARIANT", "TESTS")
 
 
 def _listify(value: Any) -> list:
-    """A scalar or a sequence as a flat list."""
+    """A scalar or a sequence as a flat list (flags, sources, libraries; not CPPDEFINES)."""
     if value is None:
         return []
-    if SCons.Util.is_List(value) or isinstance(value, tuple) and not _is_define_pair(value):
+    if SCons.Util.is_List(value) or isinstance(value, tuple):
         return list(SCons.Util.flatten(value))
     return [value]
 
 
-def _is_define_pair(value: Any) -> bool:
-    """`("NAME", "value")` is one CPPDEFINES entry, not two."""
-    return isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+def _link_runtime(env: Any, name: str, overrides: dict[str, Any]) -> str:
+    """The module's LINK_RUNTIME (else the project's) as "none", "all" or "libgcc"."""
+    try:
+        return runtime_choice(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False)))
+    except ValueError as exc:
+        fail(f"NativeMpy({name!r}): {exc}")
 
 
 def _arch_flags(arch: str, value: Any) -> int:
@@ -67,9 +72,27 @@ def _arch_flags(arch: str, value: Any) -> int:
     return parse_arch_flags(get_arch(arch), value)
 
 
+def _source_nodes(env: Any, sources: Any) -> list:
+    """File nodes of `sources`; a path leaving the module folder names the real file.
+
+    A name inside the module folder becomes its variant-folder node, as SCons gives it;
+    `../lib/x.c`, `#lib/x.c` or an absolute path is looked up from the module's *source*
+    folder (from the variant folder, `..` would lead into the build tree).
+    """
+    module_src = env.Dir(".").srcnode()
+    nodes = []
+    for item in _listify(sources):
+        if isinstance(item, str):
+            real = module_src.File(item)
+            nodes.append(env.File(item) if real.is_under(module_src) else real)
+        else:
+            nodes.extend(env.arg2nodes(item, env.fs.File))
+    return nodes
+
+
 def _split_sources(env: Any, name: str, sources: Any) -> tuple[list, list, list]:
     """File nodes of the sources, grouped: C and C++, asm, Python (each in the given order)."""
-    nodes = env.arg2nodes(_listify(sources), env.fs.File)
+    nodes = _source_nodes(env, sources)
     c_files, asm_files, py_files = [], [], []
     for node in nodes:
         suffix = os.path.splitext(node.name)[1]
@@ -96,9 +119,12 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
     arch = env["NATMOD_ARCH"]
     values: dict[str, Any] = {}
     for key in APPENDED:
-        if key in overrides:
+        if key in overrides and key != "CPPDEFINES" and not is_per_file(overrides[key]):
             values[key] = [*_listify(env.get(key, [])), *_listify(overrides[key])]
-    defines = values.get("CPPDEFINES", _listify(env.get("CPPDEFINES", [])))
+    try:  # SCons' forms keep their meaning: ("W", "16") is -DW=16, not -DW -D16
+        defines = [*define_entries(env.get("CPPDEFINES")), *define_entries(overrides.get("CPPDEFINES"))]
+    except ValueError as exc:
+        fail(f"NativeMpy({name!r}): {exc}")
     # spec 1: MP_CONFIGFILE comes right after the standard defines; quoted for the shell
     standard = len([d for d in defines if d in ("NDEBUG", "NO_QSTR", "MICROPY_ENABLE_DYNRUNTIME")])
     defines = [*defines[:standard], ("MP_CONFIGFILE", f'"<{config_h.name}>"'), *defines[standard:]]
@@ -107,13 +133,16 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
         if key not in APPENDED and key not in HANDLED:
             values[key] = value
 
-    link_runtime = as_bool(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False)))
+    link_runtime = _link_runtime(env, name, overrides)
     libs: list[str] = []
-    if link_runtime:
+    if link_runtime != "none":
         toolchain = env["NATMOD_TOOLCHAIN"]
-        runtime = toolchain.runtime_libs()
+        runtime = toolchain.runtime_libs(link_runtime)
         if not runtime:
-            fail(f"NativeMpy({name!r}): LINK_RUNTIME=1 but {toolchain.cc[0]} reports no libgcc/libm for {arch}")
+            wanted = "libgcc" if link_runtime == "libgcc" else "libgcc/libm"
+            fail(
+                f"NativeMpy({name!r}): LINK_RUNTIME={link_runtime} but {toolchain.cc[0]} reports no {wanted} for {arch}"
+            )
         libs += runtime
     for lib in _listify(overrides.get("LIBS")):
         node = env.File(lib) if isinstance(lib, str) else lib
@@ -132,9 +161,36 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
     return env.Override(values)
 
 
+#: sub-folders of a module's variant folder for the objects of sources outside the module:
+#: below the project top (`_top/lib/x.o`) and elsewhere (`_abs/usr/src/lib/x.o`)
+OUTSIDE_TOP, OUTSIDE_ABS = "_top", "_abs"
+
+
+def _readable(node: Any) -> Any:
+    """Where a source is read: a file another builder makes (`env.Command`, `Textfile`)
+    in the variant folder, where that builder writes it; a plain source in the source folder."""
+    return node if node.has_builder() else node.srcnode()
+
+
 def _object_path(env: Any, src: Any) -> Any:
-    """`x.c`/`x.S` -> `x.o` next to the source's place in the variant folder."""
-    return env.File(os.path.splitext(src.name)[0] + env.subst("$OBJSUFFIX"), src.dir)
+    """Where a source's object goes: always below the module's variant folder.
+
+    `x.c` -> `x.o` next to the source's place in the variant folder; a source outside the
+    module folder gets a stable, readable sub-path (OUTSIDE_TOP/OUTSIDE_ABS), so no object
+    is ever written into a source tree and two arches never share one.
+    """
+    obj_name = os.path.splitext(src.name)[0] + env.subst("$OBJSUFFIX")
+    variant = env.Dir(".")
+    source = src.srcnode()
+    if src.is_under(variant) or source.is_under(variant.srcnode()):
+        return env.File(obj_name, src.dir)
+    top = env.Dir("#")
+    if source.is_under(top):
+        rel = os.path.relpath(source.dir.abspath, top.abspath)
+        folder = variant.Dir(OUTSIDE_TOP).Dir(rel)
+    else:
+        folder = variant.Dir(OUTSIDE_ABS).Dir(source.dir.abspath.lstrip(os.sep).replace(":", ""))
+    return folder.File(obj_name)
 
 
 def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
@@ -148,7 +204,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     config_h = env.File(f"{name}.config.h")
     menv = _module_env(env, name, config_h, overrides)
 
-    menv.NatmodQstrHeader(config_h, [src.srcnode() for src in (*c_files, *asm_files, *py_files)])
+    menv.NatmodQstrHeader(config_h, [_readable(src) for src in (*c_files, *asm_files, *py_files)])
     menv.Precious(config_h)  # SCons must not delete it before the action compares its text
     mpy_dir = env["NATMOD_MPY_DIR"]
     menv.Depends(config_h, env.File(os.path.join(mpy_dir, "py", "makeqstrdata.py")))
@@ -156,24 +212,33 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     # Sources are given as their real (source-folder) nodes, targets in the variant
     # folder: SCons then records the same dependency names it later compares, and
     # `--debug=explain` names the edited file instead of "no longer a dependency".
-    objects = [menv.Object(_object_path(env, src), src.srcnode())[0] for src in c_files + asm_files]
-    if as_bool(overrides.get("LINK_RUNTIME", env.get("NATMOD_LINK_RUNTIME", False))):
-        # C library bits libm expects (errno), as a per-module archive searched first
-        support = menv.StaticLibrary(
-            env.File(f"{name}.natmod_runtime$LIBSUFFIX"),
-            menv.Object(env.File(f"{name}.natmod_runtime$OBJSUFFIX"), env.File(RUNTIME_SUPPORT)),
-        )
-        menv["NATMOD_LINK_LIBS"] = [support[0].abspath, *menv["NATMOD_LINK_LIBS"]]
+    # Generated sources stay variant nodes, so the compile waits for their builder.
+    variant = variant_folder(name, overrides.get("VARIANT"))
+    objects = [
+        menv.Object(claim(env, name, in_variant(env, _object_path(env, src), variant)), _readable(src))[0]
+        for src in c_files + asm_files
+    ]
+    if _link_runtime(env, name, overrides) == "all":
+        # C library bits libm expects (errno): the arch's one support archive, searched first
+        support = env["NATMOD_RUNTIME_SUPPORT"].archive()
+        menv["NATMOD_LINK_LIBS"] = [support.abspath, *menv["NATMOD_LINK_LIBS"]]
     extra_deps = [env.File(lib) for lib in menv["NATMOD_LINK_LIBS"]]
     if menv["NATMOD_EXTERNS"]:
         extra_deps.append(env.File(menv["NATMOD_EXTERNS"]))
 
     module_dir = env.Dir(".").srcnode().abspath
     bytecode = []
+    per_file = per_file_flags(env, name, overrides.get("MPY_CROSS_FLAGS"), py_files)
     for src in py_files:
-        rel = os.path.relpath(src.srcnode().abspath, module_dir).replace(os.sep, "/")
-        target = env.File(os.path.splitext(src.name)[0] + ".py.mpy", src.dir)
-        bytecode += menv.NatmodMpyCross(target, src.srcnode(), NATMOD_PY_NAME=rel)
+        place = (src.abspath, env.Dir(".").abspath) if src.has_builder() else (src.srcnode().abspath, module_dir)
+        rel = os.path.relpath(*place).replace(os.sep, "/")
+        target = in_variant(env, env.File(os.path.splitext(src.name)[0] + ".py.mpy", src.dir), variant)
+        options: dict[str, Any] = {}
+        if src in per_file:  # this file's own mpy-cross options, after the module's
+            flags, stored_name = split_source_name(name, src.name, per_file[src])
+            options["MPY_CROSS_FLAGS"] = [*_listify(menv.get("MPY_CROSS_FLAGS")), *flags]
+            rel = stored_name or rel
+        bytecode += menv.NatmodMpyCross(target, _readable(src), NATMOD_PY_NAME=rel, **options)
 
     final = env.File(f"{name}.mpy")
     sizes = env.File(f"{name}.size.json")  # the link's figures, for `scons sizes`

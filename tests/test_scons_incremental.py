@@ -12,7 +12,19 @@ import os
 from pathlib import Path
 
 import pytest
-from scons_support import CALC_C, CHECK_PY, COMMON_H, HELPER_C, UTIL_PY, files_under, make_repo, run_scons, write
+from conftest import skip_or_fail
+from scons_support import (
+    CALC_C,
+    CHECK_PY,
+    COMMON_H,
+    HELPER_C,
+    SCONSTRUCT,
+    UTIL_PY,
+    files_under,
+    make_repo,
+    run_scons,
+    write,
+)
 
 
 @pytest.fixture
@@ -115,14 +127,14 @@ def test_link_option_change_relinks_without_compiling(repo: Path) -> None:
     result = run_scons(repo, "-j2")
     assert result.returncode == 0, result
     # only the C-library support archive that LINK_RUNTIME adds is compiled
-    assert [n for n in result.names("CC") if not n.endswith("natmod_runtime.c")] == [], result
+    assert [n for n in result.names("CC") if "natmod_scons/runtime/" not in n] == [], result
     assert result.names("LINK") == ["greet.mpy"], result
 
 
 def test_other_arch_leaves_first_outputs_untouched(repo: Path, installed_arches: tuple[str, ...]) -> None:
     others = [a for a in installed_arches if a != "x64"]
     if not others:
-        pytest.skip("no cross toolchain installed")
+        skip_or_fail("no cross toolchain installed")
     before = files_under(repo / "build" / "x64")
     result = run_scons(repo, "-j2", f"ARCH={others[0]}")
     assert result.returncode == 0, result
@@ -137,3 +149,55 @@ def test_touch_without_change_rebuilds_nothing(repo: Path) -> None:
     result = run_scons(repo, "-j2")
     assert result.returncode == 0, result
     assert result.names("CC") == [] and result.names("LINK") == [], result
+
+
+MARK_SCONSCRIPT = 'Import("env")\nenv.NativeMpy("mark", ["mark.c"])\n'
+MARK_C = """\
+#include "py/dynruntime.h"
+
+static mp_obj_t mark(void) {
+    return mp_obj_new_int(NATMOD_TREE_MARK);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(mark_obj, mark);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_mark, MP_OBJ_FROM_PTR(&mark_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+
+def _tree_copy(mpy_dir: Path, dest: Path, mark: int) -> Path:
+    """The natmod part of the tree (py/*.h, the qstr list) with NATMOD_TREE_MARK in dynruntime.h."""
+    (dest / "py").mkdir(parents=True)
+    for src in (mpy_dir / "py").iterdir():
+        if src.name.endswith(".h") or src.name == "makeqstrdata.py":
+            (dest / "py" / src.name).write_bytes(src.read_bytes())
+    header = dest / "py" / "dynruntime.h"
+    header.write_text(header.read_text() + f"\n#define NATMOD_TREE_MARK {mark}\n")
+    return dest
+
+
+def test_mpy_dir_switch_recompiles_against_the_new_tree(tmp_path: Path, mpy_dir: Path, run_micropython) -> None:
+    """A changed MPY_DIR recompiles and relinks; an identical tree elsewhere rebuilds nothing."""
+    tree_a = _tree_copy(mpy_dir, tmp_path / "tree-a", 1)
+    tree_b = _tree_copy(mpy_dir, tmp_path / "tree-b", 2)
+    tree_a2 = _tree_copy(mpy_dir, tmp_path / "elsewhere" / "tree-a", 1)
+    root = tmp_path / "repo"
+    make_repo(root, {"SConstruct": SCONSTRUCT, "mods/mark/SConscript": MARK_SCONSCRIPT, "mods/mark/mark.c": MARK_C})
+    script = tmp_path / "check.py"
+    script.write_text("import mark\nprint(mark.mark())\n")
+
+    def build(tree: Path) -> tuple[list[str], str]:
+        result = run_scons(root, f"MPY_DIR={tree}")
+        assert result.returncode == 0, result
+        done = run_micropython(script, [root / "build" / "x64" / "mods" / "mark"])
+        assert done.returncode == 0, done.stderr
+        return result.names("CC") + result.names("LINK"), done.stdout.strip()
+
+    assert build(tree_a) == (["mods/mark/mark.c", "mark.mpy"], "1")
+    assert build(tree_b) == (["mods/mark/mark.c", "mark.mpy"], "2")
+    assert build(tree_a) == (["mods/mark/mark.c", "mark.mpy"], "1")
+    assert build(tree_a) == ([], "1")
+    assert build(tree_a2) == ([], "1")  # same headers at another path: nothing to redo

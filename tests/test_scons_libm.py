@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 from scons_support import SCONSTRUCT, make_repo, run_scons
 
 from natmod_scons.arches import MATH_LIBRARIES
@@ -49,7 +50,7 @@ LIBM_ARCHES = ("armv6m", "armv7m", "armv7emsp", "armv7emdp", "rv32imc", "rv64imc
 @pytest.mark.parametrize("arch", LIBM_ARCHES)
 def test_libm_links_and_validates(arch, tmp_path, installed_arches):
     if arch not in installed_arches:
-        pytest.skip(f"no {arch} toolchain")
+        skip_or_fail(f"no {arch} toolchain")
     root = make_repo(tmp_path, FILES)
     result = run_scons(root, f"ARCH={arch}")
     assert result.returncode == 0, result
@@ -61,7 +62,7 @@ def test_libm_links_and_validates(arch, tmp_path, installed_arches):
 
 def test_musl_libm_runs_on_x64(tmp_path, run_micropython):
     if not Path(MATH_LIBRARIES["x64"][0]).exists():
-        pytest.skip("musl-dev is not installed")
+        skip_or_fail("musl-dev is not installed")
     root = make_repo(tmp_path, FILES)
     result = run_scons(root, "ARCH=x64")
     assert result.returncode == 0, result
@@ -81,7 +82,7 @@ def test_musl_libm_runs_on_x64(tmp_path, run_micropython):
 )
 def test_unlinkable_libm_is_refused_in_one_line(arch, wanted, tmp_path, installed_arches):
     if arch not in installed_arches:
-        pytest.skip(f"no {arch} toolchain")
+        skip_or_fail(f"no {arch} toolchain")
     root = make_repo(tmp_path, FILES)
     result = run_scons(root, f"ARCH={arch}")
     assert result.returncode != 0

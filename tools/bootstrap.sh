@@ -51,6 +51,11 @@ for info in ARCHES.values():
 print("\n".join(seen))
 PY
 )
+# The scale-out tests' engines: ccache (with Redis remote storage), distcc, and the
+# Redis server they start on 127.0.0.1 themselves.
+WANT+=(ccache distcc redis-server)
+# clang (Debian 12: version 14) for TOOLCHAIN=clang, with the cross toolchains above as its runtime libraries
+WANT+=(clang)
 # The venv module needs ensurepip, which Debian ships separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
     WANT+=("python3-venv")

@@ -1,10 +1,13 @@
 """Symbol resolution: archives, firmware objects, fixed addresses and mem* stubs (spec 10.2, 10.4, 10.8).
 
 Archive members are pulled in a fixed, documented order (the reference's order
-depends on Python's string hashing): the work list starts with the undefined global
-names of the command-line objects in order of first appearance, and each pulled
-member appends the names it needs in its symbol-table order; the list is processed
-first-in first-out.  Archives are searched in `-l` order.
+depends on Python's string hashing): the work list starts with the global names the
+command-line objects reference but none of them defines, in order of first appearance,
+and each pulled member appends the names it needs that are still undefined, in its
+symbol-table order; the list is processed first-in first-out.  Archives are searched in
+`-l` order, all of them for every name (like GNU ld's `--start-group`).  As in GNU ld, a
+member is pulled only for a name undefined at that point: a module that defines
+`__errno` itself never pulls a library's.
 """
 
 from __future__ import annotations
@@ -43,8 +46,11 @@ MEM_FUNCTIONS = {"memset": "memset", "memcpy": "memmove", "memmove": "memmove"}
 
 
 def pull_members(ctx: LinkContext, archives: list[Archive]) -> list[tuple[Archive, Member]]:
-    """Choose the archive members that provide undefined names, transitively."""
-    work: deque[str] = deque(dict.fromkeys(s.name for s in ctx.unresolved if s.bind == "STB_GLOBAL"))
+    """Choose the archive members that provide names still undefined, transitively."""
+    own = ctx.definitions  # the objects' own definitions (weak ones too) are never replaced
+    work: deque[str] = deque(
+        dict.fromkeys(s.name for s in ctx.unresolved if s.bind == "STB_GLOBAL" and s.name not in own)
+    )
     provided: dict[str, tuple[Archive, Member]] = {}
     pulled: list[tuple[Archive, Member]] = []
     pulled_ids: set[int] = set()
@@ -75,7 +81,7 @@ def pull_members(ctx: LinkContext, archives: list[Archive]) -> list[tuple[Archiv
         for needed in member.needs:
             if needed in member.weak:
                 continue
-            if needed not in provided:
+            if needed not in provided and needed not in own:
                 work.append(needed)
     return pulled
 

@@ -1,0 +1,175 @@
+"""Scale-out figures on a generated repository (prints figures; not a test).
+
+Generates N modules (2-5 C files each; every fifth with a Python part, every seventh
+with LINK_RUNTIME=1) and builds them with `-j2` for the given arches:
+
+1. cold: clone A from nothing, with an empty shared CACHE_DIR;
+2. warm CACHE_DIR: clone B at another path, same CACHE_DIR (compiler runs must be 0);
+3. warm remote ccache only: clone C, no CACHE_DIR, its own empty local ccache folder,
+   CCACHE=1 with a Redis server on 127.0.0.1 that clone A' filled (started and stopped here);
+4. no-op: clone B again.
+
+Also the CACHE_DIR size per module x arch.
+
+Usage: python benchmarks/scaleout_bench.py [--modules N] [--arches x64,armv7m,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+SCONSTRUCT = """\
+import natmod_scons
+DefaultEnvironment(tools=[])
+env = Environment(tools=["natmod"], toolpath=[natmod_scons.TOOLPATH])
+env.NativeMpyProject(["mods/*/SConscript"])
+"""
+
+MAIN_C = """\
+#include "py/dynruntime.h"
+{decls}
+static mp_obj_t run(mp_obj_t x_in) {{
+    mp_int_t x = mp_obj_get_int(x_in);
+{calls}    return mp_obj_new_int(x);
+}}
+static MP_DEFINE_CONST_FUN_OBJ_1(run_obj, run);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {{
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_run, MP_OBJ_FROM_PTR(&run_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}}
+"""
+
+PART_C = """\
+int m{m}_part{p}(int x) {{
+    int acc = x;
+    for (int i = 0; i < {loops}; i++) {{
+        acc = acc * 3 + i - (acc >> 2);
+    }}
+    return acc;
+}}
+"""
+
+RUNTIME_PART_C = """\
+long long m{m}_part{p}(long long x) {{
+    return x / 7 + x % 5;
+}}
+"""
+
+
+def generate(root: Path, modules: int) -> None:
+    """Write the repository: SConstruct and `mods/m<i>/`."""
+    (root / "mods").mkdir(parents=True)
+    (root / "SConstruct").write_text(SCONSTRUCT)
+    for m in range(modules):
+        folder = root / "mods" / f"m{m}"
+        folder.mkdir()
+        parts = 1 + m % 4  # 2-5 C files with the main one
+        runtime = m % 7 == 3
+        decls, calls, sources = "", "", [f'"m{m}.c"']
+        for p in range(parts):
+            kind = "long long" if runtime else "int"
+            decls += f"{kind} m{m}_part{p}({kind} x);\n"
+            calls += f"    x = m{m}_part{p}(x);\n"
+            text = RUNTIME_PART_C if runtime else PART_C
+            (folder / f"part{p}.c").write_text(text.format(m=m, p=p, loops=3 + p))
+            sources.append(f'"part{p}.c"')
+        (folder / f"m{m}.c").write_text(MAIN_C.format(decls=decls, calls=calls))
+        if m % 5 == 1:
+            (folder / "extra.py").write_text(f"def twice(x):\n    return 2 * run(x) + {m}\n")
+            sources.append('"extra.py"')
+        options = ", LINK_RUNTIME=1" if runtime else ""
+        (folder / "SConscript").write_text(f'Import("env")\nenv.NativeMpy("m{m}", [{", ".join(sources)}]{options})\n')
+
+
+def scons(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[float, str]:
+    """Run SCons -Q -j2; (wall seconds, stdout)."""
+    full = {**os.environ, **(env or {})}
+    full["PYTHONPATH"] = os.pathsep.join([str(REPO), full.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "SCons", "-Q", "-j2", *args], cwd=root, env=full, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"scons {' '.join(args)} failed in {root}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return wall, done.stdout
+
+
+def compiles(stdout: str) -> int:
+    return sum(1 for line in stdout.splitlines() if line.startswith(("CC ", "CXX ", "AS ")))
+
+
+def size_of(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", type=int, default=200)
+    parser.add_argument("--arches", default="x64,x86,armv6m,armv7m,armv7emsp,armv7emdp,rv32imc,rv64imc")
+    opts = parser.parse_args()
+    arch_arg = f"ARCH={opts.arches}"
+    work = Path(tempfile.mkdtemp(prefix="natmod-scaleout-"))
+    try:
+        cache = work / "cache"
+        clones = {name: work / name / "repo" for name in ("a", "b", "c", "d")}
+        for root in clones.values():
+            generate(root, opts.modules)
+        cold, out = scons(clones["a"], arch_arg, f"CACHE_DIR={cache}")
+        cold_compiles = compiles(out)
+        warm, out = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}")
+        warm_compiles = compiles(out)
+        noop, _ = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}")
+
+        redis = shutil.which("redis-server")
+        remote_line = "remote ccache: redis-server not installed"
+        if redis and shutil.which("ccache"):
+            port = free_port()
+            server = subprocess.Popen(
+                [redis, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+                stdout=subprocess.DEVNULL,
+            )
+            try:
+                time.sleep(0.5)
+                remote = {"CCACHE_REMOTE_STORAGE": f"redis://127.0.0.1:{port}"}
+                scons(clones["c"], arch_arg, "CCACHE=1", env={**remote, "CCACHE_DIR": str(work / "cc-c")})
+                hot, out = scons(clones["d"], arch_arg, "CCACHE=1", env={**remote, "CCACHE_DIR": str(work / "cc-d")})
+                remote_line = f"only the remote ccache warm:         {hot:7.2f} s ({hot / cold:.0%} of cold)"
+            finally:
+                server.terminate()
+                server.wait()
+        pairs = opts.modules * len(opts.arches.split(","))
+        print(f"{opts.modules} modules x {len(opts.arches.split(','))} arches ({pairs} module-arches), -j2")
+        print(f"cold build:                         {cold:7.2f} s ({cold_compiles} compiles)")
+        print(
+            f"second clone, warm CACHE_DIR:       {warm:7.2f} s ({warm / cold:.0%} of cold, {warm_compiles} compiles)"
+        )
+        print(remote_line)
+        print(f"no-op:                              {noop:7.2f} s")
+        print(
+            f"CACHE_DIR size: {size_of(cache) / 1024:.0f} KiB, {size_of(cache) / pairs / 1024:.1f} KiB per module-arch"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
