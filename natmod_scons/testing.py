@@ -144,6 +144,7 @@ def declare(env: Any, settings: Settings, envs: list[Any], modules: list, extras
         )
         env.AlwaysBuild(node)
         env.Precious(node)  # kept between runs: its unchanged text is what spares the tests
+        env.NoCache(node)  # CACHE_DIR must not answer for this machine's runtime
         runtime_files[arch] = node[0]
 
     tests = []  # (result node, module, arch, script path)
@@ -164,6 +165,7 @@ def declare(env: Any, settings: Settings, envs: list[Any], modules: list, extras
                 NATMOD_TEST_TIMEOUT=settings.test_timeout,
             )
             env.Clean(mpy, result)
+            env.NoCache(result)  # a result names this checkout's paths; a test is run, not fetched
             tests.append((result[0], name, arch, script_path))
     for _name, arch, mpy in modules:
         env.Clean(mpy, runtime_files[arch])

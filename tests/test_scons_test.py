@@ -355,3 +355,14 @@ def test_cli_runs_built_modules(repo: Path, mpy_dir: Path) -> None:
     assert none.returncode == 1 and none.stderr.strip().splitlines() == [
         "error: no built .mpy files in the given folders: add the build folder (or -m DIR)"
     ], none
+
+
+def test_cache_dir_never_answers_for_a_test(repo: Path, mpy_dir: Path, tmp_path: Path) -> None:
+    """With CACHE_DIR, modules come from the cache after `scons -c`; tests still run."""
+    cache = f"CACHE_DIR={tmp_path / 'cache'}"
+    first = scons(repo, "test", "ARCH=x64", cache, f"MPY_DIR={mpy_dir}")
+    assert first.returncode == 0 and len(first.ran()) == 3, first
+    assert scons(repo, "-c", "ARCH=x64", cache, f"MPY_DIR={mpy_dir}").returncode == 0
+    again = scons(repo, "test", "ARCH=x64", cache, f"MPY_DIR={mpy_dir}")
+    assert again.returncode == 0 and len(again.ran()) == 3, again
+    assert "LINK" not in again.stdout, "the modules should have come from the cache"
