@@ -34,6 +34,7 @@ void natmod_rt_flush(void) {
     out_len = 0;
 }
 
+// Lines go out as they end: a run stopped by its timeout still shows how far it got.
 void natmod_rt_stdout(const char *str, size_t len) {
     if (out_len + len > sizeof(out_buf)) {
         natmod_rt_flush();
@@ -44,6 +45,9 @@ void natmod_rt_stdout(const char *str, size_t len) {
     }
     memcpy(out_buf + out_len, str, len);
     out_len += len;
+    if (memchr(str, '\n', len) != NULL) {
+        natmod_rt_flush();
+    }
 }
 
 void natmod_rt_exit(int status) {

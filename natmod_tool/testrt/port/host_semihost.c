@@ -4,6 +4,7 @@
 // Arguments arrive as one command line, the qemu arg= values joined by spaces; the
 // Python side writes a space inside an argument as %20 and a percent sign as %25.
 // The heap and stack bounds come from the board's linker script.
+#include <stdbool.h>
 #include <string.h>
 
 #include "natmod_rt.h"
@@ -50,7 +51,9 @@ void natmod_rt_flush(void) {
     }
 }
 
+// Lines go out as they end: a run stopped by its timeout still shows how far it got.
 void natmod_rt_stdout(const char *str, size_t len) {
+    bool line_end = memchr(str, '\n', len) != NULL;
     while (len > 0) {
         size_t room = sizeof(out_buf) - out_len;
         size_t n = len < room ? len : room;
@@ -61,6 +64,9 @@ void natmod_rt_stdout(const char *str, size_t len) {
         if (out_len == sizeof(out_buf)) {
             natmod_rt_flush();
         }
+    }
+    if (line_end) {
+        natmod_rt_flush();
     }
 }
 
