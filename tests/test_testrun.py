@@ -38,6 +38,8 @@ def test_judge_verdicts(tmp_path: Path) -> None:
     assert (crashed.status, crashed.reason) == (FAIL, "exit status 1")
     hung = judge(RunResult(-9, "a\n", True), script, exp, "x64", 2.5)
     assert (hung.status, hung.reason) == (FAIL, "timed out after 2.5 s (TEST_TIMEOUT): killed")
+    cli = judge(RunResult(-9, "", True), script, exp, "x64", 3, "--timeout")
+    assert cli.reason == "timed out after 3 s (--timeout): killed"
     skipped = judge(RunResult(0, "SKIP\nno floats here\n", False), script, exp, "x64", 60)
     assert (skipped.status, skipped.reason) == (SKIP, "no floats here")
     # SKIP counts only as the first line of a clean exit

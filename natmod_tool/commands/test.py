@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     lock = threading.Lock()
 
     def one(case: Case) -> dict:
-        record = run_case(case, mpy_dir, args.timeout, in_ci=in_ci)
+        record = run_case(case, mpy_dir, args.timeout, in_ci=in_ci, setting="--timeout")
         with lock:  # whole lines from the worker threads
             sys.stdout.write(progress_line(record) + "\n")
             sys.stdout.flush()

@@ -14,7 +14,6 @@ The convention (the same as MicroPython's own tests, plus per-arch files):
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,11 +71,16 @@ def _diff(expected: list[str], got: list[str], exp_name: str, arch: str) -> str:
     return "\n".join(line.rstrip("\n") for line in lines)
 
 
-def judge(result: Any, script: Path, exp_path: Path | None, arch: str, timeout: float) -> Outcome:
-    """Decide PASS, FAIL or SKIP for one run (`result` has returncode, output, timed_out)."""
+def judge(
+    result: Any, script: Path, exp_path: Path | None, arch: str, timeout: float, setting: str = "TEST_TIMEOUT"
+) -> Outcome:
+    """Decide PASS, FAIL or SKIP for one run (`result` has returncode, output, timed_out).
+
+    `setting` names the knob that sets `timeout`, for the timeout message.
+    """
     got = normalise(result.output)
     if result.timed_out:
-        return Outcome(FAIL, f"timed out after {timeout:g} s (TEST_TIMEOUT): killed", "\n".join(got[-20:]))
+        return Outcome(FAIL, f"timed out after {timeout:g} s ({setting}): killed", "\n".join(got[-20:]))
     if result.returncode == 0 and got and got[0].strip() == SKIP:
         why = " ".join(line.strip() for line in got[1:3] if line.strip())
         return Outcome(SKIP, why or "the script printed SKIP")
@@ -91,14 +95,3 @@ def judge(result: Any, script: Path, exp_path: Path | None, arch: str, timeout: 
     if expected != got:
         return Outcome(FAIL, f"output differs from {exp_path.name}", diff)
     return Outcome(PASS)
-
-
-def relative(path: Path | str, start: str | None = None) -> str:
-    """`path` relative to `start` (default: the working folder) when below it, else absolute."""
-    start = start or os.getcwd()
-    text = os.fspath(path)
-    try:
-        rel = os.path.relpath(text, start)
-    except ValueError:
-        return text
-    return text if rel.startswith("..") else rel

@@ -16,12 +16,15 @@ from .report import make_record
 from .runners import NoRuntime, get_runtime
 
 
-def run_case(case: Case, mpy_dir: str | os.PathLike[str], timeout: float, *, in_ci: bool = False) -> dict:
+def run_case(
+    case: Case, mpy_dir: str | os.PathLike[str], timeout: float, *, in_ci: bool = False, setting: str = "TEST_TIMEOUT"
+) -> dict:
     """Run `case` and return its result record (see report.make_record).
 
-    A missing runtime is a SKIP, except under CI (`in_ci`), where the machine was set
-    up to have every runtime, so it is a FAIL; an arch no runtime is made for (xtensa)
-    is a SKIP everywhere.
+    `setting` names what set `timeout` (for the message).  A missing runtime is a
+    SKIP, except under CI (`in_ci`), where the machine was set up to have every
+    runtime, so it is a FAIL; an arch no runtime is made for (xtensa) is a SKIP
+    everywhere.
     """
     script = Path(case.script)
     try:
@@ -38,7 +41,7 @@ def run_case(case: Case, mpy_dir: str | os.PathLike[str], timeout: float, *, in_
         result = runtime.run(script, dirs, timeout=timeout)
     except (NatmodError, OSError) as exc:
         return make_record(case.module, case.arch, script, FAIL, f"could not run: {exc}", "", command)
-    outcome = judge(result, script, expected_file(script, case.arch), case.arch, timeout)
+    outcome = judge(result, script, expected_file(script, case.arch), case.arch, timeout, setting)
     complaints = (getattr(result, "stderr", "") or "").strip()  # an emulator's own messages
     if outcome.status == FAIL and complaints:
         extra = [f"stderr: {line}" for line in complaints.splitlines()[-10:]]
