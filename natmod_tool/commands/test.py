@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     """Run every script, print a line per test, the failures, the table and the count line."""
     from ..testrun import Case, run_case
     from ..testrun.report import counts, progress_line, summary
-    from ..testrun.runners import UNIX_PORT_ARCH, find_unix_port
+    from ..testrun.runners import UNIX_PORT_ARCH, find_unix_port, get_runtime
 
     scripts, dirs = collect(args.paths, args.modules)
     arch = args.arch or _arch_of(dirs)
@@ -127,6 +127,10 @@ def run(args: argparse.Namespace) -> int:
         from ..mpydir import resolve_mpy_dir
 
         mpy_dir = str(resolve_mpy_dir(args.mpy_dir or None))  # the emulated runtimes are built from it
+    try:
+        get_runtime(arch, mpy_dir)  # a first build says so (the tests then reuse it quietly)
+    except NatmodError:
+        pass  # each test reports the missing runtime
     cases = [Case(module=s.parent.name, arch=arch, script=s, import_dirs=dirs) for s in scripts]
     in_ci = bool(os.environ.get("CI"))
     lock = threading.Lock()
