@@ -70,7 +70,15 @@ def declared_tests(env: Any, name: str, tests: Any) -> list[Any]:
             fail(f"NativeMpy({name!r}): TESTS entry {shown} is not a .py test script")
         if not os.path.isfile(node.abspath):
             fail(f"NativeMpy({name!r}): TESTS entry {shown} does not exist (paths are relative to the SConscript)")
-        nodes.append(node)
+        clash = [other for other in nodes if other.name == node.name and other is not node]
+        if clash:
+            other = os.path.relpath(clash[0].abspath, env.Dir("#").abspath)
+            fail(
+                f"NativeMpy({name!r}): TESTS has two scripts named {node.name} ({other} and {shown}): "
+                "their result files would clash; rename one"
+            )
+        if node not in nodes:
+            nodes.append(node)
     return nodes
 
 

@@ -274,6 +274,19 @@ def test_bad_settings_are_one_line(repo: Path, mpy_dir: Path) -> None:
     run = scons(repo, "test", "ARCH=x64", f"MPY_DIR={mpy_dir}")
     assert run.returncode != 0
     assert "natmod: NativeMpy('other'): TESTS entry mods/other/nope.py does not exist" in run.stderr, run
+    write(repo, "mods/other/a/test_x.py", "print(1)\n")
+    write(repo, "mods/other/b/test_x.py", "print(1)\n")
+    write(
+        repo,
+        "mods/other/SConscript",
+        'Import("env")\nenv.NativeMpy("other", ["greet.c"], TESTS=["a/test_x.py", "b/test_x.py"])\n',
+    )
+    run = scons(repo, "test", "ARCH=x64", f"MPY_DIR={mpy_dir}")
+    assert run.returncode != 0
+    assert run.stderr.strip().splitlines() == [
+        "scons: *** natmod: NativeMpy('other'): TESTS has two scripts named test_x.py (mods/other/a/test_x.py and "
+        "mods/other/b/test_x.py): their result files would clash; rename one"
+    ], run
     assert "Traceback" not in run.stdout + run.stderr
 
 
