@@ -13,7 +13,8 @@ only), `CPPPATH`, `CPPDEFINES` (added to the arch's, in any SCons form), `LINK_R
 that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS` (a dict:
 per file), `VARIANT` (a folder for this call's objects), `VERSION` (written into the
 module's mip package.json), `ARCHES` / `SKIP_ARCHES` (the arches to build it for / not
-to; one "skipped" line says which were left out); any other keyword is a plain
+to; one "skipped" line says which were left out), `TESTS` (test scripts for `scons test`,
+default `test_*.py` beside the SConscript); any other keyword is a plain
 construction-variable override (one close to a known name is warned about, see
 checks.py).
 """
@@ -28,7 +29,7 @@ import SCons.Util
 from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
-from . import checks
+from . import checks, testing
 from .defines import define_entries
 from .output import fail
 from .pyflags import is_per_file, per_file_flags, split_source_name
@@ -42,7 +43,7 @@ PY_SUFFIXES = (".py",)
 #: overrides added to the arch environment's list instead of replacing it
 APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CXXFLAGS", "CXXFLAGS_EXTRA", "CPPPATH", "CPPDEFINES", "MPY_CROSS_FLAGS")
 #: overrides consumed here (not passed to the environment as they are)
-HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "VARIANT", "ARCHES", "SKIP_ARCHES")
+HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "VARIANT", "ARCHES", "SKIP_ARCHES", "TESTS")
 
 
 def _listify(value: Any) -> list:
@@ -261,5 +262,6 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     registry = env.get("NATMOD_REGISTRY")
     if registry is not None:
         version = str(overrides.get("VERSION") or env.get("MIP_VERSION") or "0.1.0")
-        registry.add(name, env["NATMOD_ARCH"], final, sizes=sizes, config_h=config_h, version=version)
+        tests = testing.declared_tests(env, name, overrides.get("TESTS"))
+        registry.add(name, env["NATMOD_ARCH"], final, sizes=sizes, config_h=config_h, version=version, tests=tests)
     return final
