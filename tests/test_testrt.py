@@ -8,6 +8,7 @@ scripts run on them: hosted for x86/x64, under qemu for the ARM and RISC-V board
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -342,3 +343,22 @@ def test_tree_without_sources_is_one_line_error(tmp_path):
     message = str(info.value)
     assert "\n" not in message
     assert f"MicroPython tree {tmp_path} has no py/runtime.c" in message
+
+
+def test_changed_toolchain_library_relinks(runtime, mpy_dir):
+    """The stamp records the libraries the link read; one that changed (here: a recorded
+    size that no longer matches) makes the next call link the program again."""
+    from natmod_tool.testrt.build import STAMP
+
+    rt = runtime("x64")
+    stamp_path = rt.program.parent / STAMP
+    stamp = json.loads(stamp_path.read_text())
+    assert any(path.endswith("libgcc.a") for path in stamp["libraries"]), stamp["libraries"]
+    first = next(iter(stamp["libraries"]))
+    stamp["libraries"][first] = [0, 0]
+    stamp_path.write_text(json.dumps(stamp))
+    before = rt.program.stat().st_mtime_ns
+    again = ensure_runtime("x64", mpy_dir, quiet=True)
+    assert again.program == rt.program
+    assert again.program.stat().st_mtime_ns != before
+    assert json.loads(stamp_path.read_text())["libraries"][first] != [0, 0]

@@ -6,6 +6,9 @@ the target's settings (targets.py) and the compiler's identity.  A folder whose 
 matches is up to date by construction, so a cached call costs one digest and no
 SCons run; inside a folder SCons' own signatures resume an interrupted build.
 
+The toolchain's libraries are checked too (size and mtime recorded in the stamp), a
+changed C library or libgcc relinks.
+
 Two processes building the same key take turns on a lock file; the second one finds
 the first one's finished build.  The `done` stamp is written (atomically) only after
 a successful build, so a crashed build is never mistaken for a finished one.
@@ -33,6 +36,8 @@ PORT_DIR = Path(__file__).resolve().parent / "port"
 #: bump when the build's layout or the stamp format changes
 BUILD_FORMAT = 1
 STAMP = "done.json"
+#: the link map the build script writes (see linked_libraries)
+MAP_FILE = "natmod-testrt.map"
 #: a cold build compiles ~90 files; two cores shared with others
 BUILD_TIMEOUT = 20 * 60
 
@@ -114,12 +119,41 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def _file_state(path: str) -> list[int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns]
+
+
+def linked_libraries(folder: Path) -> dict[str, list[int] | None]:
+    """The toolchain files the link read (`LOAD` lines of the link map), with size and mtime.
+
+    The C library, libgcc and start files are inputs of the program, but not of the
+    cache key (asking the compiler for each would cost a process per call); the
+    stamp records them and a changed one relinks.
+    """
+    try:
+        lines = (folder / MAP_FILE).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return {}
+    loaded = [ln.split(None, 1)[1].strip() for ln in lines if ln.startswith("LOAD ")]
+    return {p: _file_state(p) for p in loaded if os.path.isabs(p) and not p.startswith(str(folder))}
+
+
 def _stamp_ok(folder: Path, key: str, program: Path) -> bool:
     try:
         stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return stamp.get("key") == key and program.is_file()
+    if stamp.get("key") != key or not program.is_file():
+        return False
+    libraries = stamp.get("libraries", {})
+    if any(_file_state(path) != state for path, state in libraries.items()):
+        program.unlink()  # SCons does not know these files: make it link again
+        return False
+    return True
 
 
 def _progress(line: str, quiet: bool) -> None:
@@ -198,7 +232,8 @@ def build_runtime(arch: str, mpy_dir: str | os.PathLike[str], *, quiet: bool = F
                 f"building the {arch} test runtime failed: {reason} (full log: {folder / 'build.log'})"
             )
         tmp = folder / f".{STAMP}.tmp"
-        tmp.write_text(json.dumps({"key": key, "arch": arch, "tree": str(tree)}), encoding="utf-8")
+        stamp = {"key": key, "arch": arch, "tree": str(tree), "libraries": linked_libraries(folder)}
+        tmp.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
         os.replace(tmp, folder / STAMP)
         _progress(f"built the {arch} test runtime in {time.monotonic() - started:.1f} s", quiet)
     return program
