@@ -291,5 +291,8 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
 
 @functools.lru_cache(maxsize=8)
 def tree_id(mpy_dir: str) -> str:
-    """The tree's natmod digest, computed once per SCons run (see mpydir.natmod_digest)."""
-    return natmod_digest(mpy_dir)
+    """The tree's natmod digest, computed once per SCons run (see mpydir.natmod_digest).
+
+    Empty for a tree that is not there: only `scons -h` gets that far without one.
+    """
+    return natmod_digest(mpy_dir) if os.path.isdir(os.path.join(mpy_dir, "py")) else ""

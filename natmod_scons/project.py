@@ -17,7 +17,7 @@ from typing import Any
 from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 
-from . import arches, checks, output, probes, publish, testing
+from . import arches, checks, cli, distlog, helptext, output, probes, publish, testing
 from .support import RuntimeSupport
 from .variables import Settings, read_settings, top_path
 
@@ -119,12 +119,14 @@ def arch_envs(env: Any) -> list[Any]:
     for setting, value in (("BUILD_DIR", settings.build_dir), ("DIST_DIR", settings.dist_dir)):
         checks.check_folder_setting(setting, value, top)
     cache = probes.shared()
+    named = cli.target_arches(env.Dir(top_path(settings.build_dir)).abspath)  # `scons armv7m`
     names = list(ARCHES) if settings.want_all else list(settings.arches)
+    names += [name for name in named if name not in names]
     found, missing = [], []
     for name in names:
         result = arches.find_toolchain(ARCHES[name], cache)
         if isinstance(result, arches.Missing):
-            if not settings.want_all:
+            if not settings.want_all or name in named:
                 output.fail(result.message)
             missing.append(result)
         else:
@@ -175,16 +177,29 @@ def _sconscript_paths(env: Any, patterns: list[str]) -> list[str]:
     return paths
 
 
+#: the aliases `scons -h` lists besides the arches and modules
+_ALIASES = {
+    "natmods": "every module for the requested arches (what a plain `scons` builds)",
+    "dist": "copy the modules to DIST_DIR (DIST_PATTERN) with mip package files; removes stale ones",
+    "sizes": "a table of every module's sizes",
+    "compiledb": "compile_commands.json (top level for COMPILEDB_ARCH, one per arch in BUILD_DIR/<arch>/)",
+    "test": "run every module's test scripts on each arch's test runtime (TEST_TIMEOUT)",
+}
+
+
 def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any = None) -> list[Any]:
     """Read each module SConscript once per arch in `BUILD_DIR/<arch>/<its folder>/`.
 
     Each SConscript gets `env` (the arch's environment) through `Import('env')`, plus
     any `exports`.  Sets the default targets to every module, adds the `dist` alias
-    (`DIST_DIR/DIST_PATTERN` copies and mip package files), `sizes`, `compiledb`, `test` and
-    per-arch aliases, and makes `scons -c` remove the arch build folders.  Returns the
+    (`DIST_DIR/DIST_PATTERN` copies and mip package files), `sizes`, `compiledb`, `test`,
+    `natmods`, per-arch, per-module and per-module-and-arch aliases, makes `scons -c` remove
+    the arch build folders, our compile_commands.json and dist files, defaults `-j` to the
+    CPUs and lists the targets in `scons -h` (cli.py, distlog.py, helptext.py).  Returns the
     `<name>.mpy` nodes.
     """
     import SCons.Util
+    from SCons.Script import GetOption
 
     patterns = [str(p) for p in SCons.Util.flatten([sconscripts])]
     paths = _sconscript_paths(env, patterns)
@@ -220,18 +235,25 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
             manifest = publish.mip_package(env, settings, name, arch, filename, version)
             env.Clean(node, manifest)
             dist += manifest
-    env.Alias("dist", dist)
+    dist += distlog.declare(env, settings, dist, nodes)  # stale dist files go on the next dist / -c
+    cli.alias(env, "dist", dist)
     extras = [registry.extras.get((name, arch), {}) for name, arch, _node in modules]
     publish.sizes_alias(env, [(*module, extra) for module, extra in zip(modules, extras)])
     testing.declare(env, settings, envs, modules, registry.extras)  # `scons test`
     compiledb = publish.compiledb(env, settings, envs, [x["config_h"] for x in extras if "config_h" in x])
     if settings.compiledb:
         env.Default(compiledb)
+    env.Clean(nodes, publish.written_by_scons(compiledb))  # never a compile_commands.json of the user's
     for aenv in envs:
         arch = aenv["NATMOD_ARCH"]
         arch_nodes = [node for _n, a, node in modules if a == arch]
-        env.Alias(arch, arch_nodes)
+        cli.alias(env, arch, arch_nodes)
         # `scons -c` also removes the arch's folder (library objects, empty folders)
         env.Clean(arch_nodes, env.Dir(top_path(aenv["NATMOD_BUILD_DIR"])))
-    env.Default(nodes)
+    names = cli.module_aliases(env, modules, set(_ALIASES))
+    everything = cli.alias(env, "natmods", nodes)
+    # under -Q one silent alias (no "is up to date" line per module), SCons' usual default otherwise
+    env.Default(everything if GetOption("no_progress") else nodes)
+    cli.default_jobs()
+    env.Help(helptext.escape(helptext.targets_help([e["NATMOD_ARCH"] for e in envs], names, _ALIASES)))
     return nodes

@@ -133,3 +133,27 @@ def compiledb(env: Any, settings: Settings, envs: list[Any], config_headers: lis
             )
     env.Alias("compiledb", [*targets, *config_headers])
     return targets
+
+
+def written_by_scons(nodes: list) -> list:
+    """Of `nodes`, the files SCons recorded building that still hold what it wrote (`scons -c` only).
+
+    `scons -c` removes the compile_commands.json files we wrote; one the user generated
+    otherwise (bear, CMake) at the same path has no build record or other content, and stays.
+    """
+    import SCons.Util
+    from SCons.Script import GetOption
+
+    if not GetOption("clean"):
+        return []
+    built = []
+    for node in nodes:
+        try:
+            entry = node.dir.sconsign().get_entry(node.name)
+        except KeyError:
+            continue
+        csig = getattr(entry.ninfo, "csig", None)  # what SCons wrote; the file may be another since
+        if getattr(entry.binfo, "bactsig", None) and csig and node.exists():
+            if SCons.Util.hash_file_signature(node.abspath) == csig:
+                built.append(node)
+    return built

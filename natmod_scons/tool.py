@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from . import arches, builders, decider, explain, output, scaleout, scanner
+from . import arches, builders, decider, explain, helptext, output, scaleout, scanner
 from .native_mpy import native_mpy
 from .project import arch_envs, native_mpy_project
 from .variables import NAMES, options, read_settings
@@ -32,8 +32,11 @@ def exists(env: Any) -> bool:
     return importlib.util.find_spec("natmod_tool") is not None
 
 
-def _read_variables(env: Any) -> None:
-    """Apply command-line variables; values given to `Environment(...)` win (SCons restores them)."""
+def _read_variables(env: Any) -> Any:
+    """Apply command-line variables; values given to `Environment(...)` win (SCons restores them).
+
+    Returns the `Variables` object, for the help text.
+    """
     from SCons.Script import ARGUMENTS
     from SCons.Variables import Variables
 
@@ -42,8 +45,13 @@ def _read_variables(env: Any) -> None:
     preset = {name: env[name] for name in NAMES if name in env}
     opts.Update(env)
     env.Replace(**preset)
+    return opts
+
+
+def _add_help(env: Any, opts: Any) -> None:
+    """`scons -h`: the variables with the values in use (SCons' options: `scons -H`)."""
     if not env.get("_NATMOD_HELP_ADDED"):
-        env.Help(opts.GenerateHelpText(env), append=True)  # env's: no DefaultEnvironment
+        env.Help(helptext.escape(helptext.variables_help(opts, env)))  # env's: no DefaultEnvironment
         env["_NATMOD_HELP_ADDED"] = True
 
 
@@ -131,7 +139,7 @@ def generate(env: Any) -> None:
     for tool in ("cc", "cxx", "as", "ar", "install", "compilation_db"):
         env.Tool(tool)  # compilation_db last: it hooks the object builders the others made
     scanner.install()
-    _read_variables(env)
+    opts = _read_variables(env)
     try:
         settings = read_settings(env)
     except ValueError as exc:
@@ -141,6 +149,7 @@ def generate(env: Any) -> None:
     mpy_cross, mpy_cross_version = _mpy_cross(settings.mpy_cross)
     env["MPY_CROSS"] = mpy_cross
     env["NATMOD_MPYCROSS_VERSION"] = mpy_cross_version
+    _add_help(env, opts)
     env["NATMOD_TOOL_VERSION"] = _tool_version()
     builders.add_builders(env)
     env.AddMethod(native_mpy, "NativeMpy")

@@ -121,7 +121,7 @@ def test_help_lists_the_variables(tmp_path: Path, mpy_dir: Path) -> None:
     result = run_scons(tmp_path, "-h")
     assert result.returncode == 0, result
     for name in ("ARCH", "MPY_DIR", "MPY_CROSS", "LINK_RUNTIME", "V", "BUILD_DIR", "DIST_DIR", "DIST_PATTERN"):
-        assert f"\n{name}: " in result.stdout, name
+        assert f"\n  {name}=" in result.stdout, name
 
 
 def test_generate_callable_without_toolpath(tmp_path: Path, mpy_dir: Path) -> None:

@@ -487,4 +487,4 @@ def test_help_lists_the_new_options(tmp_path: Path, mpy_dir: Path) -> None:
     result = run_scons(tmp_path, "-h")
     assert result.returncode == 0, result
     for name in ("SIZE", "COMPILEDB", "COMPILEDB_ARCH", "MIP_PATTERN", "MIP_BASE_URL", "MIP_VERSION", "DIST_PATTERN"):
-        assert f"\n{name}: " in result.stdout, name
+        assert f"\n  {name}=" in result.stdout, name

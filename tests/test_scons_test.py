@@ -293,7 +293,7 @@ def test_bad_settings_are_one_line(repo: Path, mpy_dir: Path) -> None:
 def test_help_documents_test_timeout(repo: Path) -> None:
     run = scons(repo, "-h")
     assert run.returncode == 0, run
-    assert "TEST_TIMEOUT: 'scons test': seconds one test script may run" in run.stdout
+    assert "  TEST_TIMEOUT=60\n      'scons test': seconds one test script may run" in run.stdout
 
 
 def _bin_without_qemu(tmp_path: Path, arch: str) -> str:

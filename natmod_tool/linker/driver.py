@@ -22,7 +22,7 @@ from .context import LinkContext
 from .elf import parse_object
 from .externs import parse_externs
 from .got import add_got_sections, populate_got
-from .layout import entry_alignment_warning, layout_with_trampoline, mark_pc_relative_data
+from .layout import entry_alignment_warning, layout_with_trampoline, mark_pc_relative_data, static_data_warning
 from .libs import expand_libs
 from .load import load_object
 from .relocate import apply_all
@@ -152,6 +152,7 @@ def link(
     entry_alignment_warning(ctx, entry)
     mark_pc_relative_data(ctx)
     layout_with_trampoline(ctx, entry)
+    static_data_warning(ctx)
     ctx.log(2, "sections:")
     for section in ctx.sections:
         ctx.log(2, f"  {section.addr:08x} {section.name} size={section.size}")
