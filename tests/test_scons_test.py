@@ -16,31 +16,12 @@ from pathlib import Path
 
 import pytest
 from conftest import detect_installed_arches, skip_or_fail
-from scons_support import SCONSTRUCT, make_repo, scons_env, write
+from scons_support import GREET_C, SCONSTRUCT, make_repo, scons_env, write
 
 from natmod_tool.arch import ARCHES
 from natmod_tool.testrun import runtime_problem
 
 pytestmark = pytest.mark.runtime
-
-GREET_C = """\
-#include "py/dynruntime.h"
-
-#ifndef GREETING
-#define GREETING 1
-#endif
-
-static mp_obj_t hello(void) {
-    return mp_obj_new_int(GREETING);
-}
-static MP_DEFINE_CONST_FUN_OBJ_0(hello_obj, hello);
-
-mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
-    MP_DYNRUNTIME_INIT_ENTRY
-    mp_store_global(MP_QSTR_hello, MP_OBJ_FROM_PTR(&hello_obj));
-    MP_DYNRUNTIME_INIT_EXIT
-}
-"""
 
 FILES = {
     "SConstruct": SCONSTRUCT,
