@@ -18,7 +18,8 @@ from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 
 from . import arches, checks, output, probes, publish
-from .support import RuntimeSupport
+from .clang import parse_toolchain
+from .support import AEABI_SOURCES, RuntimeSupport
 from .variables import Settings, read_settings, top_path
 
 
@@ -121,8 +122,9 @@ def arch_envs(env: Any) -> list[Any]:
     cache = probes.shared()
     names = list(ARCHES) if settings.want_all else list(settings.arches)
     found, missing = [], []
+    choice = parse_toolchain(settings.toolchain)
     for name in names:
-        result = arches.find_toolchain(ARCHES[name], cache)
+        result = arches.find_toolchain(ARCHES[name], cache, choice)
         if isinstance(result, arches.Missing):
             if not settings.want_all:
                 output.fail(result.message)
@@ -145,6 +147,7 @@ def arch_envs(env: Any) -> list[Any]:
         aenv["NATMOD_LINK_RUNTIME"] = settings.link_runtime
         aenv["NATMOD_BUILD_DIR"] = os.path.join(settings.build_dir, toolchain.info.name)
         aenv["NATMOD_RUNTIME_SUPPORT"] = RuntimeSupport(aenv)  # before any SConscript can change aenv
+        aenv["NATMOD_AEABI_SUPPORT"] = RuntimeSupport(aenv, AEABI_SOURCES, "natmod_aeabi")  # clang on ARM
         aenv["NATMOD_REGISTRY"] = registry
         result_envs.append(aenv)
     env["NATMOD_ARCH_ENVS"] = result_envs

@@ -14,9 +14,12 @@ from typing import Any
 from natmod_tool.arch import ALIASES, ARCHES
 from natmod_tool.errors import did_you_mean
 
+from .clang import parse_toolchain
+
 #: names of every variable this tool declares (so `generate` can tell which ones are set)
 NAMES = (
     "ARCH",
+    "TOOLCHAIN",
     "MPY_DIR",
     "MPY_CROSS",
     "LINK_RUNTIME",
@@ -45,6 +48,12 @@ def options(opts: Any) -> None:
         "target architecture(s): one name, a comma list, or 'all' (every installed toolchain); "
         f"names: {', '.join(ARCHES)}",
         "x64",
+    )
+    opts.Add(
+        "TOOLCHAIN",
+        "compiler: gcc (each arch's GNU cross gcc), clang or clang-N (e.g. clang-16; GNU headers, "
+        "binutils and libgcc/libm stay); NativeMpy(..., TOOLCHAIN=...) sets one module's",
+        "gcc",
     )
     opts.Add(
         "MPY_DIR",
@@ -117,6 +126,7 @@ class Settings:
     mip_base_url: str = ""
     cache_dir: str = ""
     cc_wrapper: str = ""
+    toolchain: str = "gcc"  # gcc, clang or clang-N (validated by clang.parse_toolchain)
 
 
 def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
@@ -190,6 +200,7 @@ def read_settings(env: Any) -> Settings:
         mip_base_url=str(env.get("MIP_BASE_URL", "") or "").rstrip("/"),
         cache_dir=str(env.get("CACHE_DIR", "") or ""),
         cc_wrapper=_cc_wrapper(env),
+        toolchain=parse_toolchain(env.get("TOOLCHAIN", "gcc")).name,
     )
 
 
