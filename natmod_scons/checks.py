@@ -42,6 +42,7 @@ NATIVE_MPY_KEYWORDS = (
     "ARCHES",
     "SKIP_ARCHES",
     "VARIANT",
+    "TESTS",
     "TOOLCHAIN",
 )
 #: construction variables people commonly pass as overrides (SCons' own names)

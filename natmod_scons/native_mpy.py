@@ -14,7 +14,8 @@ only), `CPPPATH`, `CPPDEFINES` (added to the arch's, in any SCons form), `LINK_R
 that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS` (a dict:
 per file), `VARIANT` (a folder for this call's objects), `VERSION` (written into the
 module's mip package.json), `ARCHES` / `SKIP_ARCHES` (the arches to build it for / not
-to; one "skipped" line says which were left out); any other keyword is a plain
+to; one "skipped" line says which were left out), `TESTS` (test scripts for `scons test`,
+default `test_*.py` beside the SConscript); any other keyword is a plain
 construction-variable override (one close to a known name is warned about, see
 checks.py).
 """
@@ -29,7 +30,7 @@ import SCons.Util
 from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
-from . import arches, checks, probes
+from . import arches, checks, probes, testing
 from .clang import parse_toolchain
 from .defines import define_entries
 from .output import fail
@@ -53,6 +54,7 @@ HANDLED = (
     "VARIANT",
     "ARCHES",
     "SKIP_ARCHES",
+    "TESTS",
     "TOOLCHAIN",
 )
 
@@ -305,5 +307,6 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     registry = env.get("NATMOD_REGISTRY")
     if registry is not None:
         version = str(overrides.get("VERSION") or env.get("MIP_VERSION") or "0.1.0")
-        registry.add(name, env["NATMOD_ARCH"], final, sizes=sizes, config_h=config_h, version=version)
+        tests = testing.declared_tests(env, name, overrides.get("TESTS"))
+        registry.add(name, env["NATMOD_ARCH"], final, sizes=sizes, config_h=config_h, version=version, tests=tests)
     return final

@@ -17,7 +17,7 @@ from typing import Any
 from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 
-from . import arches, checks, output, probes, publish
+from . import arches, checks, output, probes, publish, testing
 from .clang import parse_toolchain
 from .support import AEABI_SOURCES, RuntimeSupport
 from .variables import Settings, read_settings, top_path
@@ -183,7 +183,7 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
 
     Each SConscript gets `env` (the arch's environment) through `Import('env')`, plus
     any `exports`.  Sets the default targets to every module, adds the `dist` alias
-    (`DIST_DIR/DIST_PATTERN` copies and mip package files), `sizes`, `compiledb` and
+    (`DIST_DIR/DIST_PATTERN` copies and mip package files), `sizes`, `compiledb`, `test` and
     per-arch aliases, and makes `scons -c` remove the arch build folders.  Returns the
     `<name>.mpy` nodes.
     """
@@ -226,6 +226,7 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     env.Alias("dist", dist)
     extras = [registry.extras.get((name, arch), {}) for name, arch, _node in modules]
     publish.sizes_alias(env, [(*module, extra) for module, extra in zip(modules, extras)])
+    testing.declare(env, settings, envs, modules, registry.extras)  # `scons test`
     compiledb = publish.compiledb(env, settings, envs, [x["config_h"] for x in extras if "config_h" in x])
     if settings.compiledb:
         env.Default(compiledb)

@@ -36,6 +36,7 @@ NAMES = (
     "CACHE_DIR",
     "CCACHE",
     "CC_WRAPPER",
+    "TEST_TIMEOUT",
 )
 
 
@@ -104,6 +105,11 @@ def options(opts: Any) -> None:
         "not part of the build signature",
         "",
     )
+    opts.Add(
+        "TEST_TIMEOUT",
+        "'scons test': seconds one test script may run before it is killed and counted as failed",
+        "60",
+    )
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,7 @@ class Settings:
     mip_base_url: str = ""
     cache_dir: str = ""
     cc_wrapper: str = ""
+    test_timeout: float = 60.0
     toolchain: str = "gcc"  # gcc, clang or clang-N (validated by clang.parse_toolchain)
 
 
@@ -200,6 +207,7 @@ def read_settings(env: Any) -> Settings:
         mip_base_url=str(env.get("MIP_BASE_URL", "") or "").rstrip("/"),
         cache_dir=str(env.get("CACHE_DIR", "") or ""),
         cc_wrapper=_cc_wrapper(env),
+        test_timeout=_test_timeout(env.get("TEST_TIMEOUT", 60)),
         toolchain=parse_toolchain(env.get("TOOLCHAIN", "gcc")).name,
     )
 
@@ -214,6 +222,17 @@ def _cc_wrapper(env: Any) -> str:
             )
         return "ccache"
     return wrapper
+
+
+def _test_timeout(value: Any) -> float:
+    """TEST_TIMEOUT: a positive number of seconds."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"TEST_TIMEOUT={value!r} is not a number of seconds > 0: use e.g. TEST_TIMEOUT=120")
+    return seconds
 
 
 def _compiledb_arch(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""Command line: `python -m natmod_tool link|preprocess|merge|inspect ...`.
+"""Command line: `python -m natmod_tool link|preprocess|merge|inspect|test ...`.
 
 Each subcommand lives in `natmod_tool/commands/<name>.py` and exposes
 `register(subparsers)`, which adds its parser and sets `run=<function(args) -> int>`.
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .errors import LinkError, NatmodError
 
-COMMANDS = ("link", "preprocess", "merge", "inspect")
+COMMANDS = ("link", "preprocess", "merge", "inspect", "test")
 
 
 def version_text() -> str:

@@ -175,3 +175,36 @@ def scons_command() -> list[str]:
     except ImportError:
         skip_or_fail("SCons is not installed (pip install scons)")
     return [sys.executable, "-m", "SCons"]
+
+
+#: the test layers (`pytest -m fast` is the inner loop, see README "Development"), by
+#: `file` or `file::test` pattern, the first match wins; a test's own marker wins over all
+LAYERS = (
+    # long runs inside otherwise quick files: fuzzing, PyPI downloads, subprocess seeds
+    ("slow", "test_fuzz.py::test_fuzz_raises_only_natmod_errors"),
+    ("slow", "test_mpydir.py::test_first_fetch_on_empty_caches_prints_progress"),
+    ("slow", "test_mpydir.py::test_default_tree_real"),
+    ("slow", "test_link_vectors.py::test_hash_seed_vectors_are_deterministic"),
+    ("cross", "test_elf_reader.py::test_runtime_archive_members"),
+    ("cross", "test_examples.py"),
+    ("cross", "test_link_runtime.py"),
+    ("cross", "test_riscv_nonpic.py"),
+    ("scons", "test_scaleout.py"),
+    ("scons", "test_scons_*.py"),
+    ("fast", "test_*.py"),
+)
+LAYER_NAMES = ("fast", "slow", "scons", "cross", "runtime")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give every test its layer marker (fast, slow, scons, cross, runtime) from LAYERS."""
+    import fnmatch
+
+    for item in items:
+        if any(item.get_closest_marker(name) for name in LAYER_NAMES):
+            continue
+        name = f"{item.path.name}::{item.originalname}" if hasattr(item, "originalname") else item.path.name
+        for layer, pattern in LAYERS:
+            if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(item.path.name, pattern):
+                item.add_marker(getattr(pytest.mark, layer))
+                break

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -284,3 +285,82 @@ def test_readme_and_ci_run_the_same_test_command():
     readme = (REPO_ROOT / "README.md").read_text()
     assert f"tools/bootstrap.sh && {test_command}" in readme
     assert "tools/bootstrap.sh && .venv/bin/scons -j2 ARCH=all" in readme
+
+
+# ---------------------------------------------------------------------------------------
+# every arch: `scons test` runs each example's test script on the arch's runtime
+
+#: one progress line of `scons test`: STATUS module arch test[: reason]
+_PROGRESS = re.compile(r"^(PASS|FAIL|SKIP) (\S+) (\S+) (\S+\.py)(?:: (.*))?$")
+
+
+@dataclass
+class ExamplesTestRun:
+    """`scons test` over the examples build: exit status, output, status per (example, arch)."""
+
+    returncode: int
+    output: str
+    status: dict[tuple[str, str], tuple[str, str]]  # (example, arch) -> (status, reason)
+
+
+@pytest.fixture(scope="session")
+def examples_test_run(examples_build, scons_command, mpy_dir) -> ExamplesTestRun:
+    """Run `scons test` once in the examples build (every installed arch)."""
+    if examples_build.returncode != 0:
+        pytest.fail(f"the examples did not build:\n{examples_build.tail()}")
+    done = subprocess.run(
+        [
+            *scons_command,
+            "-C",
+            str(examples_build.top),
+            "-Q",
+            "-k",
+            "-j2",
+            "test",
+            f"ARCH={','.join(examples_build.arches)}",
+            f"MPY_DIR={mpy_dir}",
+        ],
+        env=scons_env(),
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    status = {}
+    for line in done.stdout.splitlines():
+        match = _PROGRESS.match(line)
+        if match:
+            status[(match.group(2), match.group(3))] = (match.group(1), match.group(5) or "")
+    return ExamplesTestRun(done.returncode, done.stdout + done.stderr, status)
+
+
+@pytest.mark.runtime
+@pytest.mark.parametrize("arch", BUILDABLE_ARCHES)
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_passes_on_arch_runtime(name, arch, examples_build, examples_test_run):
+    from natmod_tool.testrun import runtime_problem
+    from natmod_tool.testrun.runners import runtime_exists
+
+    if arch not in examples_build.arches:
+        packages = ARCHES[arch].debian_packages
+        skip_or_fail(f"{arch}: no compiler installed here (tools/bootstrap.sh installs {' '.join(packages)})")
+    problem = runtime_problem(arch)
+    if problem and not runtime_exists(arch):
+        pytest.skip(f"no runtime is made for {arch}: {problem}")  # nothing to install, also under CI
+    if problem:
+        skip_or_fail(f"no runtime for {arch}: {problem}")
+    got = examples_test_run.status.get((name, arch))
+    assert got is not None, f"no result for {name} on {arch}:\n{examples_test_run.output[-3000:]}"
+    status, reason = got
+    if status == "SKIP" and name == "floats" and ARCHES[arch].float_impl.upper() == "NONE":
+        return  # the module has no floats on this arch: its test says so and skips itself
+    assert status == "PASS", f"{name} on {arch}: {status} {reason}\n{examples_test_run.output[-6000:]}"
+
+
+def test_examples_test_summary(examples_build, examples_test_run):
+    """The run ends with the count line, and fails exactly when a test failed."""
+    last = examples_test_run.output.rstrip().splitlines()
+    count_lines = [line for line in last if line.startswith("natmod test: ")]
+    assert count_lines and re.fullmatch(r"natmod test: \d+ passed, \d+ failed, \d+ skipped", count_lines[-1])
+    failed = [key for key, (status, _reason) in examples_test_run.status.items() if status == "FAIL"]
+    assert (examples_test_run.returncode != 0) == bool(failed), examples_test_run.output[-3000:]

@@ -13,6 +13,16 @@
 // constants by absolute address) is rejected by the linker.
 #include "py/dynruntime.h"
 
+// A trap when widening: in a native module mp_obj_get_int() is a call through the
+// firmware's function table that returns mp_uint_t (unsigned, 32 bits on 32-bit
+// cores).  Assigned straight to an int64_t, -5 becomes 4294967291 there (zero
+// extension); on 64-bit cores nothing goes wrong, so the bug hides on a PC.  Going
+// through mp_int_t first makes the value signed at its own width, then the
+// widening keeps the sign.  (Assigning to mp_int_t or a narrower int is fine.)
+static inline mp_int_t get_int_signed(mp_obj_t obj) {
+    return (mp_int_t)mp_obj_get_int(obj);
+}
+
 // The accumulator type of fib_mod: 64 bits, so on 32-bit cores the `%` below
 // becomes a libgcc call (__moddi3, __aeabi_ldivmod).  Exception: the libgcc of
 // Debian's gcc-xtensa-lx106 has no 64-bit division helpers, so on xtensa a
@@ -26,7 +36,7 @@ typedef int64_t acc_t;
 // fib_mod(n, m) -> the n-th Fibonacci number modulo m (sign of the result as in C)
 static mp_obj_t fib_mod(mp_obj_t n_in, mp_obj_t m_in) {
     mp_int_t n = mp_obj_get_int(n_in);
-    acc_t m = mp_obj_get_int(m_in);
+    acc_t m = get_int_signed(m_in);
     if (n < 0 || m == 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("need n >= 0 and m != 0"));
     }
@@ -56,9 +66,9 @@ static MP_DEFINE_CONST_FUN_OBJ_2(gcd_obj, gcd);
 // mulmod(a, b, m) -> (a * b) % m with a 64-bit product (C sign rules)
 // (On xtensa, see acc_t above, the product must fit in 32 bits.)
 static mp_obj_t mulmod(mp_obj_t a_in, mp_obj_t b_in, mp_obj_t m_in) {
-    acc_t a = mp_obj_get_int(a_in);
-    acc_t b = mp_obj_get_int(b_in);
-    acc_t m = mp_obj_get_int(m_in);
+    acc_t a = get_int_signed(a_in);
+    acc_t b = get_int_signed(b_in);
+    acc_t m = get_int_signed(m_in);
     if (m == 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("need m != 0"));
     }
