@@ -1,4 +1,5 @@
-"""TOOLCHAIN=clang / clang-N: the examples built with clang, run on x64, and the keyword per module.
+"""TOOLCHAIN=clang / clang-N: the examples built with clang, run (`scons test` on every arch's
+runtime, and x64 in the unix port), and the keyword per module.
 
 Each build runs real SCons with Debian's clang (14, and clang-15/clang-16 when
 tools/bootstrap.sh installed them) on a scratch copy of the project.  Objects say who
@@ -8,6 +9,7 @@ module that asks, gcc) really did.  Without clang the tests skip (fail under CI)
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +20,7 @@ from elftools.elf.elffile import ELFFile
 from scons_support import SCONSTRUCT, make_repo, run_scons, write
 
 from natmod_scons.clang import CLANG_FLAGS, SUPPORTED_VERSIONS
+from natmod_tool.arch import ARCHES
 from natmod_tool.mpy.reader import read_mpy, validate
 from natmod_tool.qstr import load_static_qstrs
 
@@ -82,12 +85,42 @@ def test_examples_build_and_run_with_clang(toolchain, arches, tmp_path, installe
                     assert by.startswith("GCC"), f"{obj}: {by}"
                 else:
                     assert f"clang version {version.split()[0]}" in by, f"{obj}: {by}"
+    _passes_scons_test(tmp_path, wanted, toolchain, mpy_dir)
     if "x64" in wanted:
         for name in EXAMPLES:
             script = EXAMPLES_DIR / name / f"test_{name}.py"
             run = run_micropython(script, [tmp_path / "build" / "x64" / "examples" / name])
             assert run.returncode == 0, f"{name}: {run.stdout}{run.stderr}"
             assert run.stdout == (EXAMPLES_DIR / name / f"test_{name}.exp").read_text(), name
+
+
+#: one `scons test` progress line: status, module, arch, script, reason
+PROGRESS = re.compile(r"^(PASS|FAIL|SKIP) (\S+) (\S+) (\S+\.py)(?:: (.*))?$")
+
+
+def _passes_scons_test(top: Path, arches: list[str], toolchain: str, mpy_dir: Path) -> None:
+    """`scons test` on the clang build: every example passes on every arch's runtime (hosted
+    x86/x64, qemu for ARM and RISC-V); floats skips itself where there is no float."""
+    from natmod_tool.testrun import runtime_problem
+
+    missing = {arch: runtime_problem(arch) for arch in arches if runtime_problem(arch)}
+    if missing:
+        skip_or_fail(f"no test runtime for {', '.join(f'{a} ({why})' for a, why in missing.items())}")
+    done = run_scons(
+        top, "-k", "-j2", "test", f"ARCH={','.join(arches)}", f"TOOLCHAIN={toolchain}", f"MPY_DIR={mpy_dir}"
+    )
+    seen = {}
+    for line in done.stdout.splitlines():
+        match = PROGRESS.match(line)
+        if match:
+            seen[(match.group(2), match.group(3))] = match.group(1)
+    for arch in arches:
+        for name in EXAMPLES:
+            got = seen.get((name, arch))
+            no_float = name == "floats" and ARCHES[arch].float_impl.upper() == "NONE"
+            assert got == ("SKIP" if no_float else "PASS"), f"{name} on {arch}: {got}\n{done.stdout[-4000:]}"
+    assert done.returncode == 0, str(done)
+    assert re.search(r"^natmod test: \d+ passed, 0 failed, \d+ skipped$", done.stdout, re.M), done.stdout[-2000:]
 
 
 # ---------------------------------------------------------------------------------------
