@@ -2,7 +2,7 @@
 
 Each vector must link to its stored `expected.mpy` byte for byte and validate; the x64
 modules must run in the MicroPython unix port and print what the examples' `.exp` files
-(and `src/test_stress.exp`) say.  The objects must carry the relocation types clang
+(and `src/check_stress.exp`) say.  The objects must carry the relocation types clang
 uses where gcc uses others, so the vectors keep testing what they were made for, and
 the ARM ones must need the AEABI helper archive.  No clang is needed to run these.
 """
@@ -44,7 +44,7 @@ CLANG_TYPES = {
 SCRIPTS = {
     "data": REPO_ROOT / "examples" / "data" / "test_data",
     "heap": REPO_ROOT / "examples" / "heap" / "test_heap",
-    "stress": VECTORS / "src" / "test_stress",
+    "stress": VECTORS / "src" / "check_stress",
 }
 
 

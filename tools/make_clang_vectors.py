@@ -9,7 +9,7 @@ the output shows as a byte difference.  This script builds the modules with
 header and (ARM) the AEABI helper archive into `<arch>/<module>/`, links them with the
 same options the SCons tool uses and writes `expected.mpy` and `clang.json`.
 The x64 modules' run-time output is checked by tests/test_clang_vectors.py against
-the examples' `.exp` files and `src/test_stress.exp`.
+the examples' `.exp` files and `src/check_stress.exp`.
 
     .venv/bin/python tools/make_clang_vectors.py
 """
