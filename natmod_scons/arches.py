@@ -13,7 +13,7 @@ import functools
 import os
 import platform
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from natmod_tool.arch import ArchInfo
@@ -21,6 +21,7 @@ from natmod_tool.linker.undefined import ROM_ARCHES
 from natmod_tool.mpydir import natmod_digest
 
 from . import output
+from .clang import Choice, clang_flags
 from .defines import define_entries
 from .probes import Probe, ProbeCache
 
@@ -105,12 +106,20 @@ class Toolchain:
     binutils_prefix: str  # for ar/ranlib; "" means the host's
     probe: Probe
     cxx: tuple[str, ...] | None = None  # the matching g++, None when not installed
+    compiler: str = "gcc"  # the TOOLCHAIN value: gcc, clang or clang-N
+
+    @property
+    def is_clang(self) -> bool:
+        """clang compiles; headers, binutils and libraries are the GNU toolchain's."""
+        return self.compiler != "gcc"
 
     @property
     def cxx_missing(self) -> str:
         """Why C++ sources cannot be compiled for this arch, with what to install."""
         wanted = " ".join(_cxx_argv(self.cc))
         packages = CXX_PACKAGES.get(self.info.name, self.info.debian_packages)
+        if self.is_clang:
+            wanted, packages = f"{self.compiler.replace('clang', 'clang++')}", (self.compiler,)
         hint = f"install the Debian package {' '.join(packages)}" if packages else f"put {wanted} on PATH"
         return f"C++ sources need {wanted} for {self.info.name}, which is not on PATH: {hint}"
 
@@ -149,11 +158,15 @@ class Missing:
 
     info: ArchInfo
     compiler: str
+    packages: tuple[str, ...] | None = None  # None: the arch's own (its cross gcc)
+    why: str = ""  # set when no package helps (clang has no Xtensa backend)
 
     @property
     def hint(self) -> str:
         """One phrase naming the Debian package(s) to install, or that there is none."""
-        packages = self.info.debian_packages
+        if self.why:
+            return self.why
+        packages = self.info.debian_packages if self.packages is None else self.packages
         if packages:
             return f"install the Debian package {' '.join(packages)} (apt-get install {' '.join(packages)})"
         return f"no Debian package provides it: put {self.compiler} on PATH"
@@ -161,6 +174,8 @@ class Missing:
     @property
     def message(self) -> str:
         """The one-line error for an explicitly requested arch."""
+        if self.why:
+            return f"ARCH={self.info.name} with TOOLCHAIN={self.compiler}: {self.why}"
         return f"ARCH={self.info.name} needs {self.compiler}, which is not on PATH: {self.hint}"
 
 
@@ -195,8 +210,35 @@ def _cxx_argv(cc: tuple[str, ...]) -> tuple[str, ...]:
     return (head, *cc[1:])
 
 
-def find_toolchain(info: ArchInfo, cache: ProbeCache) -> Toolchain | Missing:
-    """The first working compiler for `info`, or a `Missing` saying what to install."""
+def find_toolchain(info: ArchInfo, cache: ProbeCache, choice: Choice | None = None) -> Toolchain | Missing:
+    """The compiler `choice` (TOOLCHAIN, default gcc) for `info`, or a `Missing` saying what to install.
+
+    clang needs the arch's GNU toolchain too: its headers, binutils and libraries.
+    """
+    gnu = _find_gnu(info, cache)
+    if choice is None or not choice.is_clang or isinstance(gnu, Missing):
+        return gnu
+    return _with_clang(gnu, choice, cache)
+
+
+def _with_clang(gnu: Toolchain, choice: Choice, cache: ProbeCache) -> Toolchain | Missing:
+    """`gnu` with clang as the compiler: target flags in front, the GNU probe's libraries."""
+    info = gnu.info
+    flags = clang_flags(info.name)
+    if flags is None:
+        return Missing(info, choice.cc, why=f"clang has no {info.name} backend: build {info.name} with TOOLCHAIN=gcc")
+    binary = shutil.which(choice.cc)
+    if binary is None:
+        return Missing(info, choice.cc, packages=(choice.package,))
+    argv = (choice.cc, *flags)
+    own = cache.get(binary, list(argv), list(info.cflags), None)  # its version; libraries stay GNU's
+    probe = replace(gnu.probe, version=own.version, specs=None)
+    cxx = (choice.cxx, *flags) if shutil.which(choice.cxx) else None
+    return replace(gnu, cc=argv, probe=probe, cxx=cxx, compiler=choice.name)
+
+
+def _find_gnu(info: ArchInfo, cache: ProbeCache) -> Toolchain | Missing:
+    """The first working GNU compiler for `info`, or a `Missing` saying what to install."""
     flags = list(info.cflags)
     for argv in _candidates(info):
         binary = shutil.which(argv[0])
@@ -253,16 +295,10 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     """
     info = toolchain.info
     env["NATMOD_ARCH"] = info.name
-    env["NATMOD_TOOLCHAIN"] = toolchain
     env["NATMOD_MPY_DIR"] = mpy_dir
     env["NATMOD_MPY_TREE_ID"] = tree_id(mpy_dir)
-    env["NATMOD_CC_VERSION"] = toolchain.probe.version
-    cxx = toolchain.cxx or _cxx_argv(toolchain.cc)  # a missing one fails when a module has C++
     ours = {
-        "CC": " ".join([_command(env, toolchain.cc[0]), *toolchain.cc[1:]]),
-        "CXX": " ".join([_command(env, cxx[0]), *cxx[1:]]),
-        "AR": _binutil(env, toolchain.binutils_prefix, "ar"),
-        "RANLIB": _binutil(env, toolchain.binutils_prefix, "ranlib"),
+        **compiler_settings(env, toolchain),
         "CCCOM": NATMOD_CCCOM,
         "CXXCOM": NATMOD_CXXCOM,
         "ASPPCOM": NATMOD_CCCOM,
@@ -272,7 +308,6 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
         if key not in kept:
             env[key] = value
     env["NATMOD_STD_CFLAGS"] = list(STD_CFLAGS)
-    env["NATMOD_ARCH_CFLAGS"] = [*COMMON_ARCH_CFLAGS, *info.cflags, *toolchain.specs_flags]
     env["NATMOD_FLOAT_CFLAGS"] = [f"-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_{info.float_impl.upper()}"]
     env["NATMOD_STD_CXXFLAGS"] = list(STD_CXXFLAGS)
     env["NATMOD_CXX_FALLBACK_DIR"] = CXX_FALLBACK_DIR
@@ -287,6 +322,21 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["LIBSUFFIX"] = ".a"
     # fixed addresses of the firmware ROM's compiler support routines (ESP8266), linked by default
     env["NATMOD_ROM_EXTERNS"] = ROM_ARCHES.get(info.name, "")
+
+
+def compiler_settings(env: Any, toolchain: Toolchain) -> dict[str, Any]:
+    """The construction variables that pick `toolchain`'s compiler (the arch env's, or one
+    module's `TOOLCHAIN=`): programs, arch flags and the toolchain object itself."""
+    cxx = toolchain.cxx or _cxx_argv(toolchain.cc)  # a missing one fails when a module has C++
+    return {
+        "CC": " ".join([_command(env, toolchain.cc[0]), *toolchain.cc[1:]]),
+        "CXX": " ".join([_command(env, cxx[0]), *cxx[1:]]),
+        "AR": _binutil(env, toolchain.binutils_prefix, "ar"),
+        "RANLIB": _binutil(env, toolchain.binutils_prefix, "ranlib"),
+        "NATMOD_TOOLCHAIN": toolchain,
+        "NATMOD_CC_VERSION": toolchain.probe.version,
+        "NATMOD_ARCH_CFLAGS": [*COMMON_ARCH_CFLAGS, *toolchain.info.cflags, *toolchain.specs_flags],
+    }
 
 
 @functools.lru_cache(maxsize=8)

@@ -43,6 +43,7 @@ NATIVE_MPY_KEYWORDS = (
     "SKIP_ARCHES",
     "VARIANT",
     "TESTS",
+    "TOOLCHAIN",
 )
 #: construction variables people commonly pass as overrides (SCons' own names)
 SCONS_VARIABLES = (

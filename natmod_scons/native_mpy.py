@@ -9,7 +9,8 @@ Python: the link writes `<name>.mpy` directly, which is what the merge would cop
 Module overrides: `CFLAGS`, `CFLAGS_EXTRA` (C only), `CXXFLAGS`, `CXXFLAGS_EXTRA` (C++
 only), `CPPPATH`, `CPPDEFINES` (added to the arch's, in any SCons form), `LINK_RUNTIME` (1, 0 or
 "libgcc"), `LIBS` (static archives or GNU ld scripts),
-`EXTERNS` (fixed-address symbol file), `ARCH_FLAGS` (a string applies to the arches
+`EXTERNS` (fixed-address symbol file), `TOOLCHAIN` (gcc, clang or clang-N for this module),
+`ARCH_FLAGS` (a string applies to the arches
 that take flags, i.e. rv32imc; a dict maps arch -> value), `MPY_CROSS_FLAGS` (a dict:
 per file), `VARIANT` (a folder for this call's objects), `VERSION` (written into the
 module's mip package.json), `ARCHES` / `SKIP_ARCHES` (the arches to build it for / not
@@ -29,7 +30,8 @@ import SCons.Util
 from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
-from . import checks, testing
+from . import arches, checks, probes, testing
+from .clang import parse_toolchain
 from .defines import define_entries
 from .output import fail
 from .pyflags import is_per_file, per_file_flags, split_source_name
@@ -43,7 +45,18 @@ PY_SUFFIXES = (".py",)
 #: overrides added to the arch environment's list instead of replacing it
 APPENDED = ("CFLAGS", "CFLAGS_EXTRA", "CXXFLAGS", "CXXFLAGS_EXTRA", "CPPPATH", "CPPDEFINES", "MPY_CROSS_FLAGS")
 #: overrides consumed here (not passed to the environment as they are)
-HANDLED = ("LINK_RUNTIME", "LIBS", "EXTERNS", "ARCH_FLAGS", "VERSION", "VARIANT", "ARCHES", "SKIP_ARCHES", "TESTS")
+HANDLED = (
+    "LINK_RUNTIME",
+    "LIBS",
+    "EXTERNS",
+    "ARCH_FLAGS",
+    "VERSION",
+    "VARIANT",
+    "ARCHES",
+    "SKIP_ARCHES",
+    "TESTS",
+    "TOOLCHAIN",
+)
 
 
 def _listify(value: Any) -> list:
@@ -92,6 +105,26 @@ def _source_nodes(env: Any, sources: Any) -> list:
     return nodes
 
 
+def _toolchain_env(env: Any, name: str, overrides: dict[str, Any]) -> Any:
+    """`env`, or an override of it compiling with the module's own `TOOLCHAIN=` compiler."""
+    if "TOOLCHAIN" not in overrides:
+        return env
+    try:
+        choice = parse_toolchain(overrides["TOOLCHAIN"])
+    except ValueError as exc:
+        fail(f"NativeMpy({name!r}): {exc}")
+    if choice.name == env["NATMOD_TOOLCHAIN"].compiler:
+        return env
+    found = arches.find_toolchain(env["NATMOD_TOOLCHAIN"].info, probes.shared(), choice)
+    if isinstance(found, arches.Missing):
+        fail(f"NativeMpy({name!r}): TOOLCHAIN={choice.name}: {found.message}")
+    # a program the project chose itself (Environment(CC=...), env.Replace) stays
+    current = arches.compiler_settings(env, env["NATMOD_TOOLCHAIN"])
+    kept = {key for key in arches.USER_SETTABLE if key in current and env.get(key) != current[key]}
+    values = {k: v for k, v in arches.compiler_settings(env, found).items() if k not in kept}
+    return env.Override(values)
+
+
 def _split_sources(env: Any, name: str, sources: Any) -> tuple[list, list, list]:
     """File nodes of the sources, grouped: C and C++, asm, Python (each in the given order)."""
     nodes = _source_nodes(env, sources)
@@ -100,6 +133,12 @@ def _split_sources(env: Any, name: str, sources: Any) -> tuple[list, list, list]
         suffix = os.path.splitext(node.name)[1]
         if suffix in CXX_SUFFIXES:
             toolchain = env["NATMOD_TOOLCHAIN"]
+            if toolchain.is_clang:
+                fail(
+                    f"NativeMpy({name!r}): {node.srcnode()}: C++ needs g++ with TOOLCHAIN={toolchain.compiler}: "
+                    "py/dynruntime.h converts void * implicitly, which only g++ -fpermissive accepts; "
+                    f"give this module TOOLCHAIN='gcc'"
+                )
             if toolchain.cxx is None:
                 fail(f"NativeMpy({name!r}): {node.srcnode()}: {toolchain.cxx_missing}")
             c_files.append(node)
@@ -208,6 +247,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     where = checks.admit(env, name, overrides)  # name, keywords, ARCHES=; None: not for this arch
     if where is None:
         return []
+    env = _toolchain_env(env, name, overrides)
     c_files, asm_files, py_files = _split_sources(env, name, sources)
     if py_files:
         checks.check_mpy_cross(env, name, py_files[0].srcnode(), where)
@@ -232,6 +272,11 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         # C library bits libm expects (errno): the arch's one support archive, searched first
         support = env["NATMOD_RUNTIME_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [support.abspath, *menv["NATMOD_LINK_LIBS"]]
+    toolchain = env["NATMOD_TOOLCHAIN"]
+    if toolchain.is_clang and toolchain.info.elf_machine == "EM_ARM":
+        # clang's __aeabi_memcpy/__aeabi_memclr4 calls (support.py), searched before the others
+        aeabi = env["NATMOD_AEABI_SUPPORT"].archive()
+        menv["NATMOD_LINK_LIBS"] = [aeabi.abspath, *menv["NATMOD_LINK_LIBS"]]
     extra_deps = [env.File(lib) for lib in [*menv["NATMOD_LINK_LIBS"], *menv["NATMOD_MATH_LIBS"]]]
     if menv["NATMOD_EXTERNS"]:
         extra_deps.append(env.File(menv["NATMOD_EXTERNS"]))

@@ -18,7 +18,8 @@ from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 
 from . import arches, checks, cli, distlog, helptext, output, probes, publish, testing
-from .support import RuntimeSupport
+from .clang import parse_toolchain
+from .support import AEABI_SOURCES, RuntimeSupport
 from .variables import Settings, read_settings, top_path
 
 
@@ -123,8 +124,9 @@ def arch_envs(env: Any) -> list[Any]:
     names = list(ARCHES) if settings.want_all else list(settings.arches)
     names += [name for name in named if name not in names]
     found, missing = [], []
+    choice = parse_toolchain(settings.toolchain)
     for name in names:
-        result = arches.find_toolchain(ARCHES[name], cache)
+        result = arches.find_toolchain(ARCHES[name], cache, choice)
         if isinstance(result, arches.Missing):
             if not settings.want_all or name in named:
                 output.fail(result.message)
@@ -147,6 +149,7 @@ def arch_envs(env: Any) -> list[Any]:
         aenv["NATMOD_LINK_RUNTIME"] = settings.link_runtime
         aenv["NATMOD_BUILD_DIR"] = os.path.join(settings.build_dir, toolchain.info.name)
         aenv["NATMOD_RUNTIME_SUPPORT"] = RuntimeSupport(aenv)  # before any SConscript can change aenv
+        aenv["NATMOD_AEABI_SUPPORT"] = RuntimeSupport(aenv, AEABI_SOURCES, "natmod_aeabi")  # clang on ARM
         aenv["NATMOD_REGISTRY"] = registry
         result_envs.append(aenv)
     env["NATMOD_ARCH_ENVS"] = result_envs

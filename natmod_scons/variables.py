@@ -14,9 +14,12 @@ from typing import Any
 from natmod_tool.arch import ALIASES, ARCHES
 from natmod_tool.errors import did_you_mean
 
+from .clang import parse_toolchain
+
 #: names of every variable this tool declares (so `generate` can tell which ones are set)
 NAMES = (
     "ARCH",
+    "TOOLCHAIN",
     "MPY_DIR",
     "MPY_CROSS",
     "LINK_RUNTIME",
@@ -46,6 +49,12 @@ def options(opts: Any) -> None:
         "target architecture(s): one name, a comma list, or 'all' (every installed toolchain); "
         f"names: {', '.join(ARCHES)}",
         "x64",
+    )
+    opts.Add(
+        "TOOLCHAIN",
+        "compiler: gcc (each arch's GNU cross gcc), clang or clang-N (e.g. clang-16; GNU headers, "
+        "binutils and libgcc/libm stay); NativeMpy(..., TOOLCHAIN=...) sets one module's",
+        "gcc",
     )
     opts.Add(
         "MPY_DIR",
@@ -124,6 +133,7 @@ class Settings:
     cache_dir: str = ""
     cc_wrapper: str = ""
     test_timeout: float = 60.0
+    toolchain: str = "gcc"  # gcc, clang or clang-N (validated by clang.parse_toolchain)
 
 
 def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
@@ -198,6 +208,7 @@ def read_settings(env: Any) -> Settings:
         cache_dir=str(env.get("CACHE_DIR", "") or ""),
         cc_wrapper=_cc_wrapper(env),
         test_timeout=_test_timeout(env.get("TEST_TIMEOUT", 60)),
+        toolchain=parse_toolchain(env.get("TOOLCHAIN", "gcc")).name,
     )
 
 

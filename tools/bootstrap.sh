@@ -54,8 +54,9 @@ PY
 # The scale-out tests' engines: ccache (with Redis remote storage), distcc, and the
 # Redis server they start on 127.0.0.1 themselves.
 WANT+=(ccache distcc redis-server)
-# clang (Debian 12: version 14) for TOOLCHAIN=clang, with the cross toolchains above as its runtime libraries
-WANT+=(clang)
+# clang for TOOLCHAIN=clang (Debian 12: version 14) and TOOLCHAIN=clang-15 / clang-16, with the
+# cross toolchains above as their headers and runtime libraries (natmod_scons/clang.py)
+WANT+=(clang clang-15 clang-16)
 # The venv module needs ensurepip, which Debian ships separately.
 if ! "$PYTHON" -c "import ensurepip, venv" >/dev/null 2>&1; then
     WANT+=("python3-venv")

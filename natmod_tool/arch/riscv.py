@@ -316,7 +316,7 @@ def _riscv(name: str, number: int, xlen: int, march: str, mabi: str, **kw) -> Ar
         word_size=xlen // 8,
         elf_machine="EM_RISCV",
         elf_class=xlen,
-        text_alignments=(2,),
+        text_alignments=(2, 4),  # clang aligns .text to 4 (the loader's text block is word aligned)
         cross_prefix="riscv64-unknown-elf-",
         cflags=(f"-march={march}", f"-mabi={mabi}", "-mno-relax"),
         float_impl="NONE",

@@ -47,6 +47,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="only check the files (spec 14); exit status 1 and one line per problem if any",
     )
+    parser.add_argument(
+        "--compat",
+        action="store_true",
+        help="say which MicroPython releases and firmware arches can import each file, and why a board "
+        "may print 'incompatible .mpy file' (from the header, arch flags and relocations)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--bytecode", action="store_true", help="also list the instructions of bytecode raw codes")
     parser.add_argument(
@@ -290,6 +296,8 @@ def to_json(mpy: MpyFile, problems: list[str]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Dump or validate each file; exit status 1 when `--validate` found problems."""
+    if args.compat:
+        return run_compat(args)
     status = 0
     documents = []
     names = NO_NAMES if args.json or args.validate else tree_names(args.mpy_dir)
@@ -316,3 +324,32 @@ def run(args: argparse.Namespace) -> int:
         json.dump(documents[0] if len(documents) == 1 else documents, sys.stdout, indent=2)
         print()
     return status
+
+
+def run_compat(args: argparse.Namespace) -> int:
+    """`inspect --compat`: the loader's verdict per file (natmod_tool.mpy.compat)."""
+    from ..mpy import compat
+
+    documents = []
+    for name in args.files:
+        with open(name, "rb") as handle:
+            data = handle.read()
+        try:
+            mpy = read_mpy(data, name)
+        except MpyError:
+            if len(data) > 1 and data[:1] == b"M" and data[1] != 6:
+                mpy = None  # another .mpy version: the header alone decides
+            else:
+                raise
+        try:
+            verdict = compat.check(data, mpy)
+        except ValueError as exc:
+            raise MpyError(f"{name}: {exc}") from None
+        if args.json:
+            documents.append({"file": name, **verdict.as_dict()})
+        else:
+            print(compat.describe(name, verdict))
+    if args.json:
+        json.dump(documents[0] if len(documents) == 1 else documents, sys.stdout, indent=2)
+        print()
+    return 0
