@@ -11,6 +11,9 @@ Fixtures and helpers here:
   the facts in `natmod_tool.arch` (cross prefix, `gcc -m32` for x86).
 * `mpy_dir` -- the MicroPython tree (headers, static qstrs) natmod builds use.
 * `scons_command` -- argv prefix that runs SCons with this interpreter.
+* `runtime` -- `runtime(arch)`: the arch's test runtime (natmod_tool.testrt), built or
+  found in the cache once per session; `show(result)` formats one of its runs for an
+  assertion message.
 
 A missing tool skips the tests that need it, except under CI (`CI` set in the
 environment), where it fails them: a CI run must not pass by skipping everything.
@@ -31,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from natmod_tool.arch import ARCHES, ArchInfo
+from natmod_tool.testrt import RunResult, Runtime, ensure_runtime, runtime_problem
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 IN_CI = bool(os.environ.get("CI"))
@@ -175,6 +179,29 @@ def scons_command() -> list[str]:
     except ImportError:
         skip_or_fail("SCons is not installed (pip install scons)")
     return [sys.executable, "-m", "SCons"]
+
+
+_runtimes: dict[str, Runtime] = {}
+
+
+@pytest.fixture(scope="session")
+def runtime(mpy_dir):
+    """`runtime(arch)` -> the built Runtime (skip, or fail under CI, when this machine cannot)."""
+
+    def get(arch: str) -> Runtime:
+        problem = runtime_problem(arch)
+        if problem is not None:
+            skip_or_fail(problem)
+        if arch not in _runtimes:
+            _runtimes[arch] = ensure_runtime(arch, mpy_dir, quiet=True)
+        return _runtimes[arch]
+
+    return get
+
+
+def show(result: RunResult) -> str:
+    """A test runtime's RunResult, for an assertion message."""
+    return f"exit {result.returncode}, timed out {result.timed_out}\n{result.output}\n{result.stderr}"
 
 
 #: the test layers (`pytest -m fast` is the inner loop, see README "Development"), by

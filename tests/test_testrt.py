@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, skip_or_fail
+from conftest import REPO_ROOT, show, skip_or_fail
 
 from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
-from natmod_tool.testrt import TARGETS, RunResult, Runtime, ensure_runtime, runtime_problem
+from natmod_tool.testrt import TARGETS, ensure_runtime, runtime_problem
 
 pytestmark = pytest.mark.runtime
 
@@ -131,24 +131,6 @@ def natmods(tmp_path_factory, scons_command, installed_arches, mpy_dir) -> Path:
     return top / "build"
 
 
-_runtimes: dict[str, Runtime] = {}
-
-
-@pytest.fixture(scope="session")
-def runtime(mpy_dir):
-    """`runtime(arch)` -> the built Runtime (skip, or fail under CI, when this machine cannot)."""
-
-    def get(arch: str) -> Runtime:
-        problem = runtime_problem(arch)
-        if problem is not None:
-            skip_or_fail(problem)
-        if arch not in _runtimes:
-            _runtimes[arch] = ensure_runtime(arch, mpy_dir, quiet=True)
-        return _runtimes[arch]
-
-    return get
-
-
 def mod_dir(natmods: Path, arch: str, name: str) -> Path:
     folder = natmods / arch / "mods" / name
     assert (folder / f"{name}.mpy").is_file(), f"{name}.mpy was not built for {arch}"
@@ -159,10 +141,6 @@ def write_script(tmp_path: Path, text: str, name: str = "check.py") -> Path:
     path = tmp_path / name
     path.write_text(text)
     return path
-
-
-def show(result: RunResult) -> str:
-    return f"exit {result.returncode}, timed out {result.timed_out}\n{result.output}\n{result.stderr}"
 
 
 # ---------------------------------------------------------------------------------------
