@@ -198,6 +198,15 @@ def _object_path(env: Any, src: Any) -> Any:
     return folder.File(obj_name)
 
 
+def _link_signature_paths(env: Any, menv: Any) -> None:
+    """The link's path settings in their signature form (paths below the top folder relative
+    to it), as plain strings: computed once here rather than by a subst function in every
+    no-op build's signature check."""
+    convert = env["_natmod_top_relative"]
+    for key in ("NATMOD_LINK_LIBS", "NATMOD_MATH_LIBS", "NATMOD_EXTERNS", "NATMOD_ROM_EXTERNS"):
+        menv[f"{key}_SIG"] = convert(menv.get(key))
+
+
 def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     """Declare module `name` from `sources`; returns the `<name>.mpy` node."""
     if "NATMOD_ARCH" not in env:
@@ -232,6 +241,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         # C library bits libm expects (errno): the arch's one support archive, searched first
         support = env["NATMOD_RUNTIME_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [support.abspath, *menv["NATMOD_LINK_LIBS"]]
+    _link_signature_paths(env, menv)
     extra_deps = [env.File(lib) for lib in [*menv["NATMOD_LINK_LIBS"], *menv["NATMOD_MATH_LIBS"]]]
     if menv["NATMOD_EXTERNS"]:
         extra_deps.append(env.File(menv["NATMOD_EXTERNS"]))
