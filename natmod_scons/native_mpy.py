@@ -29,7 +29,7 @@ import SCons.Util
 from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
-from . import checks, testing
+from . import builders, checks, testing
 from .defines import define_entries
 from .output import fail
 from .pyflags import is_per_file, per_file_flags, split_source_name
@@ -198,13 +198,22 @@ def _object_path(env: Any, src: Any) -> Any:
     return folder.File(obj_name)
 
 
-def _link_signature_paths(env: Any, menv: Any) -> None:
-    """The link's path settings in their signature form (paths below the top folder relative
-    to it), as plain strings: computed once here rather than by a subst function in every
-    no-op build's signature check."""
+def _signatures(env: Any, menv: Any) -> None:
+    """The qstr, link and merge signatures (builders.py) as plain strings, made once here.
+
+    Paths are in their signature form (below the top folder: relative to it).  Left to
+    SCons, every no-op build would run a subst function per path setting and substitute
+    each of the link's eight variables for every module.
+    """
     convert = env["_natmod_top_relative"]
     for key in ("NATMOD_LINK_LIBS", "NATMOD_MATH_LIBS", "NATMOD_EXTERNS", "NATMOD_ROM_EXTERNS"):
         menv[f"{key}_SIG"] = convert(menv.get(key))
+    for variable, names in (
+        ("NATMOD_LINK_SIG", builders.LINK_SIGNATURE),
+        ("NATMOD_MERGE_SIG", builders.MERGE_SIGNATURE),
+        ("NATMOD_QSTR_SIG", builders.QSTR_SIGNATURE),
+    ):
+        menv[variable] = builders.signature_text([menv.get(name, "") for name in names])
 
 
 def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
@@ -241,7 +250,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         # C library bits libm expects (errno): the arch's one support archive, searched first
         support = env["NATMOD_RUNTIME_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [support.abspath, *menv["NATMOD_LINK_LIBS"]]
-    _link_signature_paths(env, menv)
+    _signatures(env, menv)
     extra_deps = [env.File(lib) for lib in [*menv["NATMOD_LINK_LIBS"], *menv["NATMOD_MATH_LIBS"]]]
     if menv["NATMOD_EXTERNS"]:
         extra_deps.append(env.File(menv["NATMOD_EXTERNS"]))
