@@ -32,10 +32,10 @@ from natmod_tool.fileio import write_atomic
 
 from .variables import as_bool
 
-#: variables whose change must re-run the link (the linker's whole input besides files)
+#: what must re-run the link besides its files (the linker's whole input besides files)
 #: (libraries and the externs file by their path below the top folder: the files are
 #: dependencies by content, and clones at different paths must share CACHE_DIR entries)
-LINK_VARLIST = [
+LINK_SIGNATURE = (
     "NATMOD_ARCH",
     "NATMOD_LINK_LIBS_SIG",
     "NATMOD_MATH_LIBS_SIG",
@@ -44,9 +44,22 @@ LINK_VARLIST = [
     "NATMOD_ARCH_FLAGS",
     "NATMOD_SOURCE_NAME",
     "NATMOD_TOOL_VERSION",
-]
-MERGE_VARLIST = ["NATMOD_ARCH_FLAGS", "NATMOD_TOOL_VERSION"]
-QSTR_VARLIST = ["NATMOD_MPY_TREE_ID", "NATMOD_TOOL_VERSION"]
+)
+MERGE_SIGNATURE = ("NATMOD_ARCH_FLAGS", "NATMOD_TOOL_VERSION")
+QSTR_SIGNATURE = ("NATMOD_MPY_TREE_ID", "NATMOD_TOOL_VERSION")
+#: each step's signature is one variable holding those values: NativeMpy sets it to a plain
+#: string (signature_text), so a no-op build substitutes one value per step instead of eight;
+#: the defaults below expand the same variables for other callers of the builders
+LINK_VARLIST = ["NATMOD_LINK_SIG"]
+MERGE_VARLIST = ["NATMOD_MERGE_SIG"]
+QSTR_VARLIST = ["NATMOD_QSTR_SIG"]
+
+
+def signature_text(values: list[Any]) -> str:
+    """The values of one step's signature variables as the text SCons hashes."""
+    return "|".join(str(value) for value in values)
+
+
 #: compiles depend on the MicroPython tree by content: include paths are not in SCons'
 #: command signatures (`$( $)`), and the implicit cache keeps the old tree's header list,
 #: so without this a switched MPY_DIR recompiled nothing
@@ -266,6 +279,9 @@ def add_builders(env: Any) -> None:
         NATMOD_EXTERNS_SIG="${_natmod_top_relative(NATMOD_EXTERNS)}",
         NATMOD_MATH_LIBS_SIG="${_natmod_top_relative(NATMOD_MATH_LIBS)}",
         NATMOD_ROM_EXTERNS_SIG="${_natmod_top_relative(NATMOD_ROM_EXTERNS)}",
+        NATMOD_LINK_SIG=signature_text([f"${{{name}}}" for name in LINK_SIGNATURE]),
+        NATMOD_MERGE_SIG=signature_text([f"${{{name}}}" for name in MERGE_SIGNATURE]),
+        NATMOD_QSTR_SIG=signature_text([f"${{{name}}}" for name in QSTR_SIGNATURE]),
         NATMOD_MPYCROSSCOM=MPYCROSSCOM,
         MPY_CROSS_FLAGS=[],
         NATMOD_LINK_LIBS=[],

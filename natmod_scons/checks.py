@@ -10,11 +10,12 @@ package's own frames.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import keyword
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import SCons
@@ -80,15 +81,35 @@ _OWN_DIRS = tuple(
 _warned: set[tuple[str, ...]] = set()
 
 
+#: the SConscript line of the call being made for a file read once for every arch (replay.py)
+_located: list[str] = []
+
+
+@contextlib.contextmanager
+def located(where: str) -> Iterator[None]:
+    """Name `where` as the user's line of the NativeMpy calls made inside (no frame of theirs runs)."""
+    _located.append(where)
+    try:
+        yield
+    finally:
+        _located.pop()
+
+
 def user_location(env: Any) -> str:
     """`path/SConscript:line` of the innermost frame that is the user's (relative to the top)."""
+    if _located:
+        return _located[-1]
     top = env.Dir("#").abspath
-    for frame in inspect.stack(context=0):
-        path = os.path.abspath(frame.filename)
-        if path.startswith(_OWN_DIRS) or frame.filename.startswith("<"):
-            continue
-        rel = os.path.relpath(path, top)
-        return f"{rel if not rel.startswith('..') else path}:{frame.lineno}"
+    # a plain walk of the frames: inspect.stack() reads every frame's source file, which
+    # cost a few milliseconds per NativeMpy call (most of a no-op build's SConscript time)
+    frame = inspect.currentframe()
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        path = os.path.abspath(filename)
+        if not (path.startswith(_OWN_DIRS) or filename.startswith("<")):
+            rel = os.path.relpath(path, top)
+            return f"{rel if not rel.startswith('..') else path}:{frame.f_lineno}"
+        frame = frame.f_back
     return "SConstruct"
 
 

@@ -30,7 +30,7 @@ import SCons.Util
 from natmod_tool.arch import get_arch, parse_arch_flags
 from natmod_tool.errors import NatmodError
 
-from . import arches, checks, probes, testing
+from . import arches, builders, checks, probes, testing
 from .clang import parse_toolchain
 from .defines import define_entries
 from .output import fail
@@ -237,6 +237,24 @@ def _object_path(env: Any, src: Any) -> Any:
     return folder.File(obj_name)
 
 
+def _signatures(env: Any, menv: Any) -> None:
+    """The qstr, link and merge signatures (builders.py) as plain strings, made once here.
+
+    Paths are in their signature form (below the top folder: relative to it).  Left to
+    SCons, every no-op build would run a subst function per path setting and substitute
+    each of the link's eight variables for every module.
+    """
+    convert = env["_natmod_top_relative"]
+    for key in ("NATMOD_LINK_LIBS", "NATMOD_MATH_LIBS", "NATMOD_EXTERNS", "NATMOD_ROM_EXTERNS"):
+        menv[f"{key}_SIG"] = convert(menv.get(key))
+    for variable, names in (
+        ("NATMOD_LINK_SIG", builders.LINK_SIGNATURE),
+        ("NATMOD_MERGE_SIG", builders.MERGE_SIGNATURE),
+        ("NATMOD_QSTR_SIG", builders.QSTR_SIGNATURE),
+    ):
+        menv[variable] = builders.signature_text([menv.get(name, "") for name in names])
+
+
 def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
     """Declare module `name` from `sources`; returns the `<name>.mpy` node."""
     if "NATMOD_ARCH" not in env:
@@ -277,6 +295,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         # clang's __aeabi_memcpy/__aeabi_memclr4 calls (support.py), searched before the others
         aeabi = env["NATMOD_AEABI_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [aeabi.abspath, *menv["NATMOD_LINK_LIBS"]]
+    _signatures(env, menv)
     extra_deps = [env.File(lib) for lib in [*menv["NATMOD_LINK_LIBS"], *menv["NATMOD_MATH_LIBS"]]]
     if menv["NATMOD_EXTERNS"]:
         extra_deps.append(env.File(menv["NATMOD_EXTERNS"]))

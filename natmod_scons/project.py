@@ -17,7 +17,7 @@ from typing import Any
 from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 
-from . import arches, checks, cli, distlog, helptext, output, probes, publish, testing
+from . import arches, checks, cli, distlog, helptext, output, probes, publish, replay, testing
 from .clang import parse_toolchain
 from .support import AEABI_SOURCES, RuntimeSupport
 from .variables import Settings, read_settings, top_path
@@ -32,6 +32,8 @@ class Registry:
     """
 
     modules: list[tuple[str, str, Any]] = field(default_factory=list)
+    #: per (name, arch): the `<name>.mpy` node (the first one declared)
+    nodes: dict[tuple[str, str], Any] = field(default_factory=dict)
     #: per (name, arch): the `<name>.size.json` node, the config header, the mip version
     extras: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     #: per (name, arch): the SConscript line that declared it
@@ -71,12 +73,12 @@ class Registry:
 
     def add(self, name: str, arch: str, node: Any, **extras: Any) -> None:
         """Record one `<name>.mpy` node; a second module of the same name and arch is an error."""
-        for other_name, other_arch, other in self.modules:
-            if other_name == name and other_arch == arch and other is not node:
-                output.fail(
-                    f"two modules named {name!r} for {arch}: {other} and {node}; "
-                    "rename one (dist files are named after the module)"
-                )
+        other = self.nodes.setdefault((name, arch), node)  # a dict: a list scan made this quadratic
+        if other is not node:
+            output.fail(
+                f"two modules named {name!r} for {arch}: {other} and {node}; "
+                "rename one (dist files are named after the module)"
+            )
         self.modules.append((name, arch, node))
         self.extras[(name, arch)] = extras
 
@@ -211,10 +213,15 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     registry: Registry = env["NATMOD_REGISTRY"]
     start = len(registry.modules)
     registry.collecting = True
+    top = env.Dir("#").abspath
+    plain = {path: replay.plain_calls(os.path.join(top, path)) for path in paths}  # read once, not per arch
     for aenv in envs:
         for path in paths:
             folder = os.path.dirname(path)
             variant = os.path.join(aenv["NATMOD_BUILD_DIR"], folder) if folder else aenv["NATMOD_BUILD_DIR"]
+            if plain[path] is not None:
+                replay.declare(env, aenv, path, variant, plain[path])
+                continue
             extra = dict(exports or {}) if isinstance(exports, dict) else {}
             env.SConscript(  # the env method: the global one would build a DefaultEnvironment
                 path,

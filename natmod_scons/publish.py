@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import posixpath
@@ -43,8 +44,6 @@ def mip_package(env: Any, settings: Settings, name: str, arch: str, mpy_name: st
 
     `mpy_name` is the module's file name in DIST_DIR (DIST_PATTERN applied).
     """
-    import SCons.Action
-
     manifest_name = settings.mip_pattern.format(name=name, arch=arch)
     if settings.mip_base_url:
         url = f"{settings.mip_base_url}/{mpy_name}"
@@ -58,8 +57,15 @@ def mip_package(env: Any, settings: Settings, name: str, arch: str, mpy_name: st
                 "or set MIP_BASE_URL"
             )
     target = env.File(os.path.join(top_path(settings.dist_dir), manifest_name))
-    action = SCons.Action.Action(_write_value, "$NATMOD_MIPCOMSTR")
-    return env.Command(target, env.Value(mip_package_text(name, url, version)), action)
+    return env.Command(target, env.Value(mip_package_text(name, url, version)), _mip_action())
+
+
+@functools.lru_cache(maxsize=1)
+def _mip_action() -> Any:
+    """One action for every package file: making a function action hashes its code."""
+    import SCons.Action
+
+    return SCons.Action.Action(_write_value, "$NATMOD_MIPCOMSTR")
 
 
 def _sizes_rows(modules: list[tuple[str, str, Any, dict]]) -> list[list[str]]:

