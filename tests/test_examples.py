@@ -233,12 +233,17 @@ def _viper_raw_codes(mpy: MpyFile) -> list:
 BUILDABLE_ARCHES = [name for name, info in ARCHES.items() if info.debian_packages]
 
 
-@pytest.mark.parametrize("arch", BUILDABLE_ARCHES)
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_example_builds_and_validates(name, arch, examples_build, mpy_dir):
+def _need_compiler(arch: str, examples_build) -> None:
+    """Skip (fail under CI) when the examples build found no compiler for `arch`."""
     if arch not in examples_build.arches:
         packages = ARCHES[arch].debian_packages
         skip_or_fail(f"{arch}: no compiler installed here (tools/bootstrap.sh installs {' '.join(packages)})")
+
+
+@pytest.mark.parametrize("arch", BUILDABLE_ARCHES)
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_builds_and_validates(name, arch, examples_build, mpy_dir):
+    _need_compiler(arch, examples_build)
     path = examples_build.mpy(arch, name)
     assert path.is_file(), f"{name}.mpy was not built for {arch}:\n{examples_build.tail()}"
 
@@ -341,9 +346,7 @@ def test_example_passes_on_arch_runtime(name, arch, examples_build, examples_tes
     from natmod_tool.testrun import runtime_problem
     from natmod_tool.testrun.runners import runtime_exists
 
-    if arch not in examples_build.arches:
-        packages = ARCHES[arch].debian_packages
-        skip_or_fail(f"{arch}: no compiler installed here (tools/bootstrap.sh installs {' '.join(packages)})")
+    _need_compiler(arch, examples_build)
     problem = runtime_problem(arch)
     if problem and not runtime_exists(arch):
         pytest.skip(f"no runtime is made for {arch}: {problem}")  # nothing to install, also under CI
