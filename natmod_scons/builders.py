@@ -30,6 +30,7 @@ import SCons.Tool
 from natmod_tool.errors import LinkError, NatmodError
 from natmod_tool.fileio import write_atomic
 
+from .compilesig import CompileAction
 from .variables import as_bool
 
 #: what must re-run the link besides its files (the linker's whole input besides files)
@@ -240,7 +241,8 @@ def _tree_aware_compiles(env: Any) -> None:
     """
     static_obj, _shared_obj = SCons.Tool.createObjBuilders(env)
     for suffixes, command in COMPILE_ACTIONS:
-        action = SCons.Action.Action(f"${command}", f"${command}STR", varlist=COMPILE_VARLIST)
+        # SCons' `Action("$CCCOM", ...)`, with its signature substituted once per module (compilesig.py)
+        action = CompileAction(command, {"cmdstr": f"${command}STR", "varlist": COMPILE_VARLIST})
         for suffix in suffixes:
             static_obj.add_action(suffix, action)
 
