@@ -50,6 +50,9 @@ class ConfigHeaderScanner(SCons.Scanner.ClassicCPP):
         super().__init__("NatmodCScanner", "$CPPSUFFIXES", "CPPPATH", _INCLUDE_RE)
         #: (tree header, search path, py folder) -> (what it reaches outside py/, reaches mpconfig.h)
         self._through: dict[tuple[Any, tuple, str], tuple[tuple[Any, ...], bool]] = {}
+        #: (tree header, py folder) -> walks done for other search paths, reusable when the
+        #: folders that can shadow the walk's include names are the same (see _walk_tree)
+        self._shared: dict[tuple[Any, str], list[tuple[frozenset[str], tuple, tuple[tuple[Any, ...], bool]]]] = {}
 
     def path(self, env: Any, dir: Any = None, target: Any = None, source: Any = None) -> tuple:
         """CPPPATH, after the `-I`/`-isystem` directories given in CFLAGS (flagpaths.py)."""
@@ -84,12 +87,25 @@ class ConfigHeaderScanner(SCons.Scanner.ClassicCPP):
         return list(dict.fromkeys(result))
 
     def _walk_tree(self, start: Any, env: Any, path: tuple, py_dir: str) -> tuple[tuple[Any, ...], bool]:
-        """What `start` (a `py/*.h`) includes, through other `py/*.h`, outside `py/` (memoized)."""
+        """What `start` (a `py/*.h`) includes, through other `py/*.h`, outside `py/` (memoized).
+
+        Every module has its own search path (its folder comes first), yet the walk through
+        the tree almost never depends on it: an include is found in the first folder of the
+        path that has it, so folders holding none of the names the walk looked up (by their
+        first component: `py` of `py/obj.h`) cannot change any answer.  A walk is therefore
+        reused for another path whose folders that do hold such a name are the same, in the
+        same order; a module with its own `py/` or `assert.h` gets its own walk.
+        """
         key = (start, path, py_dir)
         cached = self._through.get(key)
         if cached is not None:
             return cached
-        seen, todo, leaves, config = {start}, [start], [], False
+        earlier = self._shared.setdefault((start, py_dir), [])
+        for firsts, relevant, walked in earlier:
+            if _shadowing(path, firsts) == relevant:
+                self._through[key] = walked
+                return walked
+        seen, todo, leaves, config, names = {start}, [start], [], False, set()
         while todo:
             header = todo.pop()
             config = config or header.name == "mpconfig.h"
@@ -100,8 +116,35 @@ class ConfigHeaderScanner(SCons.Scanner.ClassicCPP):
                         todo.append(dep)
                 elif dep not in leaves:
                     leaves.append(dep)
-        self._through[key] = (tuple(leaves), config)
-        return self._through[key]
+            names.update(include[1] for include in header.rfile().includes or ())
+        walked = (tuple(leaves), config)
+        firsts = frozenset(_first_component(name) for name in names if not os.path.isabs(name))
+        earlier.append((firsts, _shadowing(path, firsts), walked))
+        self._through[key] = walked
+        return walked
+
+
+def _first_component(name: str) -> str:
+    """`py` of `py/obj.h`, `assert.h` of `assert.h` (what a search folder must hold first)."""
+    return name.replace("\\", "/").split("/", 1)[0]
+
+
+def _shadowing(path: tuple, firsts: frozenset[str]) -> tuple:
+    """The folders of `path` (in order) where an include starting with one of `firsts` could be
+    found: they, their source folders (variant dirs) or repositories hold such an entry,
+    on disk or as a node of the build (a generated header)."""
+    found = []
+    for folder in path:
+        places = [folder, *folder.srcdir_list()]
+        places += [rdir for place in list(places) for rdir in place.get_all_rdirs() if rdir is not place]
+        if any(_holds(place, name) for place in places for name in firsts):
+            found.append(folder)
+    return tuple(found)
+
+
+def _holds(folder: Any, name: str) -> bool:
+    """True when `folder` has an entry `name`, as a node or on disk."""
+    return os.path.normcase(name) in folder.entries or bool(folder.entry_exists_on_disk(name))
 
 
 def _in_folder(node: Any, folder: str) -> bool:
