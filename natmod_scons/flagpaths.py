@@ -24,13 +24,24 @@ DIR_OPTIONS = ("-I", "-isystem", "-iquote", "-idirafter")
 FORCED_OPTION = "-include"
 
 
+#: id(env) -> (env, the flag variables' values as written, their tokens): the scanner asks
+#: for every file it scans, and all the files of one module share one environment
+_TOKENS: dict[int, tuple[Any, tuple[str, ...], list[str]]] = {}
+
+
 def _tokens(env: Any) -> list[str]:
     """The flag variables as the command line will have them (variables expanded)."""
+    written = tuple(str(env[name]) for name in FLAG_VARIABLES if name in env)
+    cached = _TOKENS.get(id(env))
+    if cached is not None and cached[0] is env and cached[1] == written:
+        return cached[2]
     text = env.subst(" ".join(f"${name}" for name in FLAG_VARIABLES if name in env))
     try:
-        return shlex.split(text)
+        tokens = shlex.split(text)
     except ValueError:  # unbalanced quotes: the compile itself will say so
-        return text.split()
+        tokens = text.split()
+    _TOKENS[id(env)] = (env, written, tokens)
+    return tokens
 
 
 def _options(tokens: list[str]) -> list[tuple[str, str]]:
