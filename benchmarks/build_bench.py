@@ -51,6 +51,7 @@ def scons(root: Path, *args: str, timing_log: Path | None = None) -> tuple[float
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.pop("NATMOD_TIMING_LOG", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user's Python: the tool's bytecode is kept
     if timing_log is not None:
         env["NATMOD_TIMING_LOG"] = str(timing_log)
     start = time.perf_counter()

@@ -14,11 +14,17 @@ N modules), for the arches asked for (default: every installed one):
 3. build that plain graph and time its no-op the same way.
 
 The plain graph's no-op is the floor: what SCons itself needs to check that many nodes.
-The machine is shared; figures are medians.  MicroPython's make flow cannot be run here
-(the tree has no tools/mpy_ld.py).
+
+4. for the generated repositories, MicroPython's make flow on a copy (benchmarks/make_flow.py:
+   one `make` per module and arch with the tree's py/dynruntime.mk; natmod-tool's link,
+   preprocess and merge stand in for tools/mpy_ld.py and mpy-tool.py, which no PyPI package
+   ships; a no-op make runs neither), built once, then its no-op timed the same way.
+   The examples use C++ and per-file options the make flow has no form for: no make column.
+
+The machine is shared; figures are medians.
 
 Usage: python benchmarks/noop_bench.py [--modules 10,50,200] [--no-examples] [--arches x64,...]
-       [--runs 5] [--tool CHECKOUT]   (CHECKOUT: another natmod-tool tree, for before/after)
+       [--runs 5] [--tool CHECKOUT] [--no-make]   (CHECKOUT: another natmod-tool tree, for before/after)
 """
 
 from __future__ import annotations
@@ -36,13 +42,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(REPO))  # make_flow reads SConscripts with natmod_scons.replay
 
+import make_flow  # noqa: E402
 from scaleout_bench import generate  # noqa: E402
 
 #: appended to a copy of the project's SConstruct: write the default targets' graph, stop
 DUMP = """
 def _natmod_bench_dump():
     import json, os
+    from SCons.Node.Alias import Alias
     from SCons.Script import DEFAULT_TARGETS
     C_SUFFIXES = (".c", ".cpp", ".cc", ".cxx", ".S", ".sx")
     top = Dir("#").abspath
@@ -57,8 +66,8 @@ def _natmod_bench_dump():
         seen.add(node)
         deps = list(node.sources) + list(node.depends)
         todo.extend(deps)
-        if not node.has_builder() or node.get_executor() is None:
-            continue
+        if isinstance(node, Alias) or not node.has_builder() or node.get_executor() is None:
+            continue  # an alias (the default `natmods` under -Q) only leads to its nodes
         targets = node.get_executor().get_all_targets()
         if any(t in seen and t is not node for t in targets):
             continue
@@ -112,6 +121,9 @@ def _python_env(tool: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(tool), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.pop("NATMOD_TIMING_LOG", None)
+    # a user's Python keeps the tool's bytecode (__pycache__); without it every run compiles
+    # natmod_scons and natmod_tool from source again (about 0.1 s), which the plain graph never imports
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -180,8 +192,27 @@ def _plain_path(root: Path, plain: Path, rel: str) -> Path:
     return plain / rel if rel.startswith(("build", "dist")) else path
 
 
-def case(label: str, root: Path, arch_arg: str, tool: Path, runs: int) -> None:
-    """One table row: build `root`, time its no-op, then the plain graph's."""
+def make_noop(root: Path, arches: list[str], tool: Path, runs: int) -> tuple[float, float]:
+    """(clean seconds, median no-op seconds) of the make flow on a copy of `root`."""
+    from natmod_tool.mpydir import resolve_mpy_dir
+
+    mpy_dir = str(resolve_mpy_dir(None))
+    script = make_flow.prepare(root, root.parent / (root.name + "-make"), mpy_dir, arches)
+    env = {**_python_env(tool), "MPY_DIR": mpy_dir}
+    clean, _ = make_flow.run(script, env)
+    make_flow.run(script, env)  # warm-up, as for SCons
+    walls = []
+    for _ in range(runs):
+        wall, out = make_flow.run(script, env)
+        if out.strip():
+            sys.exit(f"the make flow's no-op printed:\n{out[-2000:]}")
+        walls.append(wall)
+    return clean, statistics.median(walls)
+
+
+def case(label: str, root: Path, arches: list[str], tool: Path, runs: int, with_make: bool) -> None:
+    """One table row: build `root`, time its no-op, then the plain graph's (and the make flow's)."""
+    arch_arg = f"ARCH={','.join(arches)}"
     env = _python_env(tool)
     start = time.perf_counter()
     run_scons(root, [arch_arg], env)
@@ -195,9 +226,14 @@ def case(label: str, root: Path, arch_arg: str, tool: Path, runs: int) -> None:
     run_scons(plain, [], env)
     floor = noop(plain, [], env, runs)
     ratio = ours["median"] / floor["median"]
+    make = "      -       -      -"
+    if with_make:
+        make_clean, make_med = make_noop(root, arches, tool, runs)
+        make = f"{make_clean:7.1f} {make_med:7.2f} {ours['median'] / make_med:6.2f}"
     print(
         f"{label:<22} {steps:6d} {objects:6d} {cold:7.1f} {ours['median']:7.2f} {ours['min']:6.2f} "
-        f"{floor['median']:7.2f} {floor['min']:6.2f} {ratio:6.2f} {ours['peak_mib']:6.0f} {floor['peak_mib']:6.0f}",
+        f"{floor['median']:7.2f} {floor['min']:6.2f} {ratio:6.2f} {ours['peak_mib']:6.0f} {floor['peak_mib']:6.0f} "
+        f"{make}",
         flush=True,
     )
 
@@ -226,18 +262,19 @@ def main() -> None:
     parser.add_argument("--arches", default="", help="comma list (default: every installed arch)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tool", type=Path, default=REPO, help="the natmod-tool checkout to measure")
+    parser.add_argument("--no-make", action="store_true", help="skip MicroPython's make flow")
     parser.add_argument(
         "--work", type=Path, help="keep the repositories here and reuse their builds next time (default: a temp dir)"
     )
     opts = parser.parse_args()
     tool = opts.tool.resolve()
     arches = opts.arches.split(",") if opts.arches else installed_arches(tool)
-    arch_arg = f"ARCH={','.join(arches)}"
     print(f"no-op builds, scons -Q -j2, {len(arches)} arches ({','.join(arches)}), tool: {tool}")
     print(f"median (and min) of {opts.runs} runs after a warm-up; peak resident memory; the machine is shared")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"{'repository':<22} {'steps':>6} {'objs':>6} {'cold s':>7} {'ours s':>7} {'min':>6} "
-        f"{'floor s':>7} {'min':>6} {'ratio':>6} {'MiB':>6} {'fl MiB':>6}"
+        f"{'floor s':>7} {'min':>6} {'ratio':>6} {'MiB':>6} {'fl MiB':>6} {'make':>7} {'make s':>7} {'/make':>6}"
     )
     work = opts.work.resolve() if opts.work else Path(tempfile.mkdtemp(prefix="natmod-noop-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -250,12 +287,14 @@ def main() -> None:
                 for folder in ("site_scons", "examples"):
                     ignore = shutil.ignore_patterns("__pycache__", "build*")
                     shutil.copytree(REPO / folder, root / folder, ignore=ignore)
-            case("examples", root, arch_arg, tool, opts.runs)
+            case("examples", root, arches, tool, opts.runs, with_make=False)
         for count in [int(n) for n in opts.modules.split(",") if n]:
             root = work / f"gen{count}"
             if not root.exists():
                 generate(root, count)
-            case(f"{count} modules", root, arch_arg, tool, opts.runs)
+            case(f"{count} modules", root, arches, tool, opts.runs, with_make=not opts.no_make)
+        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print("ratio: ours / floor;  make: the make flow's clean build and no-op;  /make: ours / make")
     finally:
         if not opts.work:
             shutil.rmtree(work, ignore_errors=True)

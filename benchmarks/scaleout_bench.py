@@ -97,6 +97,7 @@ def scons(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[fl
     """Run SCons -Q -j2; (wall seconds, stdout)."""
     full = {**os.environ, **(env or {})}
     full["PYTHONPATH"] = os.pathsep.join([str(REPO), full.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    full.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user's Python: the tool's bytecode is kept
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "SCons", "-Q", "-j2", *args], cwd=root, env=full, capture_output=True, text=True
