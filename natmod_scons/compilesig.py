@@ -39,26 +39,39 @@ class CompileAction(SCons.Action.LazyAction):
 
     def __init__(self, var: str, kw: dict[str, Any]) -> None:
         super().__init__(var, kw)
-        #: id(env) -> (env, command template, signature text with probe names, compiler deps)
-        self._memo: dict[int, tuple[Any, str, str | None, list | None]] = {}
+        #: id(env) -> (env, command template, signature text with the probe names or None)
+        self._texts: dict[int, tuple[Any, Any, str | None]] = {}
+        #: id(env) -> (env, command template, command dependencies or None); only a clean
+        #: tree asks (the implicit cache keeps them), so it is worked out apart from the text
+        self._deps: dict[int, tuple[Any, Any, list | None]] = {}
 
-    def _probe(self, env: Any) -> tuple[str | None, list | None]:
-        """(signature text with the probe names or None, command dependencies or None) for `env`."""
+    @staticmethod
+    def _probe_nodes(env: Any) -> tuple[list, list]:
+        folder = env.fs.Dir("#").Dir(_MARK)
+        return [folder.File(_PROBE_TARGET)], [folder.File(_PROBE_SOURCE)]
+
+    def _text(self, env: Any) -> str | None:
+        """The signature text with the probe names for `env`, None when the object shows elsewhere."""
         template = env.get(self.var)
-        cached = self._memo.get(id(env))
+        cached = self._texts.get(id(env))
         if cached is not None and cached[0] is env and cached[1] is template:
-            return cached[2], cached[3]
-        text: str | None = None
-        deps: list | None = None
+            return cached[2]
+        text = None
         if isinstance(template, str):
-            folder = env.fs.Dir("#").Dir(_MARK)
-            target, source = [folder.File(_PROBE_TARGET)], [folder.File(_PROBE_SOURCE)]
-            sig = env.subst_target_source(self.cmd_list, SCons.Subst.SUBST_SIG, target, source)
+            sig = env.subst_target_source(self.cmd_list, SCons.Subst.SUBST_SIG, *self._probe_nodes(env))
             if sig.endswith(_TAIL) and sig.count(_MARK) == 4:
                 text = sig
-            deps = self._probe_deps(env, target, source)
-        self._memo[id(env)] = (env, template, text, deps)
-        return text, deps
+        self._texts[id(env)] = (env, template, text)
+        return text
+
+    def _command_deps(self, env: Any) -> list | None:
+        template = env.get(self.var)
+        cached = self._deps.get(id(env))
+        if cached is not None and cached[0] is env and cached[1] is template:
+            return cached[2]
+        deps = self._probe_deps(env, *self._probe_nodes(env)) if isinstance(template, str) else None
+        self._deps[id(env)] = (env, template, deps)
+        return deps
 
     def _probe_deps(self, env: Any, target: list, source: list) -> list | None:
         """SCons' lightweight command dependencies (the first word of each line), when the
@@ -89,13 +102,13 @@ class CompileAction(SCons.Action.LazyAction):
 
     def get_presig(self, target: Any, source: Any, env: Any, executor: Any = None) -> Any:
         names = self._names(target, source)
-        text = self._probe(env)[0] if names is not None else None
+        text = self._text(env) if names is not None else None
         if text is None:
             return super().get_presig(target, source, env, executor)
         return f"{text[: -len(_TAIL)]} -o {names[0]} -c {names[1]}"
 
     def get_implicit_deps(self, target: Any, source: Any, env: Any, executor: Any = None) -> Any:
-        deps = self._probe(env)[1] if isinstance(env.get(self.var), str) else None
+        deps = self._command_deps(env)
         if deps is None:
             return super().get_implicit_deps(target, source, env, executor)
         return list(deps)

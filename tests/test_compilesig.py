@@ -40,7 +40,7 @@ def _natmod_check():
         theirs = SCons.Action.LazyAction.get_presig(action, targets, sources, env)
         deps = [str(d) for d in action.get_implicit_deps(targets, sources, env)]
         their_deps = [str(d) for d in SCons.Action.LazyAction.get_implicit_deps(action, targets, sources, env)]
-        fast = action._memo[id(env)][2] is not None
+        fast = action._texts[id(env)][2] is not None
         print(f"SIG {node.name} fast={fast} same={ours == theirs} deps={deps == their_deps and bool(deps)} {ours}")
     Exit(0)
 
