@@ -9,9 +9,11 @@ with LINK_RUNTIME=1) and builds them with `-j2` for the given arches:
    CCACHE=1 with a Redis server on 127.0.0.1 that clone A' filled (started and stopped here);
 4. no-op: clone B again.
 
-Also the CACHE_DIR size per module x arch.
+Also the CACHE_DIR size per module x arch, and the machine's load average (it is shared:
+the ratios of one run matter more than its seconds).
 
-Usage: python benchmarks/scaleout_bench.py [--modules N] [--arches x64,armv7m,...]
+Usage: python benchmarks/scaleout_bench.py [--modules N] [--arches x64,armv7m,...] [--tool CHECKOUT]
+       (CHECKOUT: another natmod-tool tree, for before/after)
 """
 
 from __future__ import annotations
@@ -93,10 +95,10 @@ def generate(root: Path, modules: int) -> None:
         (folder / "SConscript").write_text(f'Import("env")\nenv.NativeMpy("m{m}", [{", ".join(sources)}]{options})\n')
 
 
-def scons(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[float, str]:
+def scons(root: Path, *args: str, env: dict[str, str] | None = None, tool: Path = REPO) -> tuple[float, str]:
     """Run SCons -Q -j2; (wall seconds, stdout)."""
     full = {**os.environ, **(env or {})}
-    full["PYTHONPATH"] = os.pathsep.join([str(REPO), full.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    full["PYTHONPATH"] = os.pathsep.join([str(tool), full.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     full.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user's Python: the tool's bytecode is kept
     start = time.perf_counter()
     done = subprocess.run(
@@ -126,7 +128,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", type=int, default=200)
     parser.add_argument("--arches", default="x64,x86,armv6m,armv7m,armv7emsp,armv7emdp,rv32imc,rv64imc")
+    parser.add_argument("--tool", type=Path, default=REPO, help="the natmod-tool checkout to measure")
     opts = parser.parse_args()
+    tool = opts.tool.resolve()
+    load_start = os.getloadavg()
     arch_arg = f"ARCH={opts.arches}"
     work = Path(tempfile.mkdtemp(prefix="natmod-scaleout-"))
     try:
@@ -134,11 +139,11 @@ def main() -> None:
         clones = {name: work / name / "repo" for name in ("a", "b", "c", "d")}
         for root in clones.values():
             generate(root, opts.modules)
-        cold, out = scons(clones["a"], arch_arg, f"CACHE_DIR={cache}")
+        cold, out = scons(clones["a"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
         cold_compiles = compiles(out)
-        warm, out = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}")
+        warm, out = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
         warm_compiles = compiles(out)
-        noop, _ = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}")
+        noop, _ = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
 
         redis = shutil.which("redis-server")
         remote_line = "remote ccache: redis-server not installed"
@@ -151,14 +156,17 @@ def main() -> None:
             try:
                 time.sleep(0.5)
                 remote = {"CCACHE_REMOTE_STORAGE": f"redis://127.0.0.1:{port}"}
-                scons(clones["c"], arch_arg, "CCACHE=1", env={**remote, "CCACHE_DIR": str(work / "cc-c")})
-                hot, out = scons(clones["d"], arch_arg, "CCACHE=1", env={**remote, "CCACHE_DIR": str(work / "cc-d")})
+                fill = {**remote, "CCACHE_DIR": str(work / "cc-c")}
+                scons(clones["c"], arch_arg, "CCACHE=1", env=fill, tool=tool)
+                fresh = {**remote, "CCACHE_DIR": str(work / "cc-d")}
+                hot, out = scons(clones["d"], arch_arg, "CCACHE=1", env=fresh, tool=tool)
                 remote_line = f"only the remote ccache warm:         {hot:7.2f} s ({hot / cold:.0%} of cold)"
             finally:
                 server.terminate()
                 server.wait()
         pairs = opts.modules * len(opts.arches.split(","))
         print(f"{opts.modules} modules x {len(opts.arches.split(','))} arches ({pairs} module-arches), -j2")
+        print(f"tool: {tool}")
         print(f"cold build:                         {cold:7.2f} s ({cold_compiles} compiles)")
         print(
             f"second clone, warm CACHE_DIR:       {warm:7.2f} s ({warm / cold:.0%} of cold, {warm_compiles} compiles)"
@@ -168,6 +176,8 @@ def main() -> None:
         print(
             f"CACHE_DIR size: {size_of(cache) / 1024:.0f} KiB, {size_of(cache) / pairs / 1024:.1f} KiB per module-arch"
         )
+        loads = " ".join(f"{x:.2f}" for x in (*load_start[:1], *os.getloadavg()[:1]))
+        print(f"load average (1 min) at start and end: {loads}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
