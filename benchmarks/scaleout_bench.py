@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -95,16 +96,28 @@ def generate(root: Path, modules: int) -> None:
         (folder / "SConscript").write_text(f'Import("env")\nenv.NativeMpy("m{m}", [{", ".join(sources)}]{options})\n')
 
 
+#: CPU seconds (user + sys) of every SCons run so far and what it ran (resource.RUSAGE_CHILDREN)
+_CPU = {"last": 0.0}
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of the last `scons()` run with its compilers (steadier than wall time on a shared machine)."""
+    return _CPU["last"]
+
+
 def scons(root: Path, *args: str, env: dict[str, str] | None = None, tool: Path = REPO) -> tuple[float, str]:
-    """Run SCons -Q -j2; (wall seconds, stdout)."""
+    """Run SCons -Q -j2; (wall seconds, stdout).  `cpu_seconds()` gives its CPU time."""
     full = {**os.environ, **(env or {})}
     full["PYTHONPATH"] = os.pathsep.join([str(tool), full.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     full.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user's Python: the tool's bytecode is kept
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "SCons", "-Q", "-j2", *args], cwd=root, env=full, capture_output=True, text=True
     )
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _CPU["last"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         sys.exit(f"scons {' '.join(args)} failed in {root}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return wall, done.stdout
@@ -140,10 +153,11 @@ def main() -> None:
         for root in clones.values():
             generate(root, opts.modules)
         cold, out = scons(clones["a"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
-        cold_compiles = compiles(out)
+        cold_cpu, cold_compiles = cpu_seconds(), compiles(out)
         warm, out = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
-        warm_compiles = compiles(out)
+        warm_cpu, warm_compiles = cpu_seconds(), compiles(out)
         noop, _ = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
+        noop_cpu = cpu_seconds()
 
         redis = shutil.which("redis-server")
         remote_line = "remote ccache: redis-server not installed"
@@ -160,19 +174,25 @@ def main() -> None:
                 scons(clones["c"], arch_arg, "CCACHE=1", env=fill, tool=tool)
                 fresh = {**remote, "CCACHE_DIR": str(work / "cc-d")}
                 hot, out = scons(clones["d"], arch_arg, "CCACHE=1", env=fresh, tool=tool)
-                remote_line = f"only the remote ccache warm:         {hot:7.2f} s ({hot / cold:.0%} of cold)"
+                hot_cpu = cpu_seconds()
+                remote_line = (
+                    f"only the remote ccache warm:         {hot:7.2f} s ({hot / cold:.0%} of cold)"
+                    f"  CPU {hot_cpu:6.2f} s ({hot_cpu / cold_cpu:.0%})"
+                )
             finally:
                 server.terminate()
                 server.wait()
         pairs = opts.modules * len(opts.arches.split(","))
         print(f"{opts.modules} modules x {len(opts.arches.split(','))} arches ({pairs} module-arches), -j2")
         print(f"tool: {tool}")
-        print(f"cold build:                         {cold:7.2f} s ({cold_compiles} compiles)")
+        print("wall seconds (share of the cold build's), then CPU seconds of SCons and its compilers (share)")
+        print(f"cold build:                         {cold:7.2f} s ({cold_compiles} compiles)  CPU {cold_cpu:6.2f} s")
         print(
             f"second clone, warm CACHE_DIR:       {warm:7.2f} s ({warm / cold:.0%} of cold, {warm_compiles} compiles)"
+            f"  CPU {warm_cpu:6.2f} s ({warm_cpu / cold_cpu:.0%})"
         )
         print(remote_line)
-        print(f"no-op:                              {noop:7.2f} s")
+        print(f"no-op:                              {noop:7.2f} s  CPU {noop_cpu:6.2f} s")
         print(
             f"CACHE_DIR size: {size_of(cache) / 1024:.0f} KiB, {size_of(cache) / pairs / 1024:.1f} KiB per module-arch"
         )
