@@ -60,6 +60,11 @@ def _silent(target: list, source: list, env: Any) -> int:
     return 0
 
 
+#: the one action every quiet alias shares: making a Python action digests the function's
+#: code, which took longer than the alias itself (two aliases per module)
+_SILENT_ACTION: list[Any] = []
+
+
 def alias(env: Any, name: str, nodes: list) -> list:
     """`env.Alias(name, nodes)`, silent when up to date under `-Q`."""
     from SCons.Action import Action
@@ -67,7 +72,9 @@ def alias(env: Any, name: str, nodes: list) -> list:
 
     if not GetOption("no_progress") or GetOption("question"):
         return env.Alias(name, nodes)
-    made = env.Alias(name, nodes, Action(_silent, None))
+    if not _SILENT_ACTION:
+        _SILENT_ACTION.append(Action(_silent, None))
+    made = env.Alias(name, nodes, _SILENT_ACTION[0])
     env.AlwaysBuild(made)
     return made
 
