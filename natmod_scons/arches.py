@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from natmod_tool.arch import ArchInfo
-from natmod_tool.linker.undefined import ROM_ARCHES
+from natmod_tool.linker.undefined import rom_externs_file
 from natmod_tool.mpydir import natmod_digest
 
 from . import output
@@ -321,7 +321,7 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["LIBPREFIX"] = "lib"
     env["LIBSUFFIX"] = ".a"
     # fixed addresses of the firmware ROM's compiler support routines (ESP8266), linked by default
-    env["NATMOD_ROM_EXTERNS"] = ROM_ARCHES.get(info.name, "")
+    env["NATMOD_ROM_EXTERNS"] = rom_externs_file(info) or ""
 
 
 def compiler_settings(env: Any, toolchain: Toolchain) -> dict[str, Any]:

@@ -14,12 +14,15 @@ import pytest
 from conftest import compiler_for, skip_or_fail
 
 from natmod_tool import link
-from natmod_tool.arch import ARCHES
+from natmod_tool.arch import ARCHES, get_arch
 from natmod_tool.cli import main
 from natmod_tool.errors import LinkError
 from natmod_tool.linker.hints import LIBC, RUNTIME, classify
-from natmod_tool.linker.undefined import ESP8266_ROM_EXTERNS, UndefinedSymbolError, rom_symbols
+from natmod_tool.linker.undefined import UndefinedSymbolError, rom_externs_file, rom_symbols
 from natmod_tool.mpy.reader import read_mpy, validate
+
+ESP8266_ROM_EXTERNS = rom_externs_file(get_arch("xtensa"))
+assert ESP8266_ROM_EXTERNS is not None
 
 FLAGS = ["-fpic", "-fno-common", "-Os", "-fno-stack-protector", "-ffreestanding"]
 

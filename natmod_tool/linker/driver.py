@@ -21,7 +21,7 @@ from .archive import Archive, load_archive
 from .context import LinkContext
 from .elf import parse_object
 from .externs import parse_externs
-from .got import add_got_sections, populate_got
+from .got import add_got_sections, collect_got, populate_got
 from .layout import entry_alignment_warning, layout_with_trampoline, mark_pc_relative_data, static_data_warning
 from .libs import expand_libs
 from .load import load_object
@@ -139,7 +139,7 @@ def link(
 
     if not qstr_names:
         _check_qstrs_given(ctx)
-    info.family.collect_got(ctx)
+    collect_got(ctx)
     add_got_sections(ctx)
     resolve_symbols(ctx)
 

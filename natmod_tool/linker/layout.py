@@ -99,18 +99,13 @@ def entry_alignment_warning(ctx: LinkContext, entry: Symbol) -> None:
         ctx.log(1, message)
 
 
-#: arches with boards whose module code lives in memory the CPU cannot write: ESP32-C3/C6
-#: execute rv32imc natmods from IRAM, so data placed next to the code faults there
-WRITE_PROTECTED_CODE = {"rv32imc": "ESP32-C3/C6"}
-
-
 def static_data_warning(ctx: LinkContext) -> None:
     """One warning per link when writable data went to the text image of such an arch.
 
     Per link, not per object or variable: the user decides once per module whether it
     targets those boards, and the names say what to change.
     """
-    boards = WRITE_PROTECTED_CODE.get(ctx.arch.name)
+    boards = ctx.arch.write_protected_code
     placed = [section for section in ctx.sections if section.pc_relative and section.image == "text"]
     if boards is None or not placed:
         return

@@ -9,6 +9,7 @@ firmware object that only exists at run time).
 
 from __future__ import annotations
 
+from ..arch.base import FieldRange, Kind
 from ..errors import LinkError
 from .context import DEST_SLOT0, EXT_TYPE_SLOT, IMAGE_DEST, PSEUDO_DEST, LinkContext, Reloc, Section
 
@@ -26,7 +27,7 @@ def apply_all(ctx: LinkContext) -> None:
         ctx.log(3, f"{section.label}: {section.name} relocations via {section.reloc_source}:")
         if section.name.startswith((".text", ".rodata")):
             for reloc in section.relocs:
-                family.apply_code(ctx, reloc)
+                apply_code(ctx, reloc)
         elif section.name.startswith(".data"):
             for reloc in section.relocs:
                 if reloc.type not in family.data_types:
@@ -36,6 +37,74 @@ def apply_all(ctx: LinkContext) -> None:
             raise LinkError(f"{section.label}: {section.name}: relocations in this section are not supported")
 
 
+def apply_code(ctx: LinkContext, reloc: Reloc) -> None:
+    """One relocation in a code-style section: classify, compute S/A/P/G, let the family pack it."""
+    family = ctx.arch.family
+    kind = family.classify(reloc.type)
+    if kind is Kind.IGNORE:
+        return
+    if kind is Kind.ABS_WORD or (kind is Kind.RODATA_WORD and reloc.section.name.startswith(".rodata")):
+        apply_data(ctx, reloc)
+        return
+    if kind is Kind.SPECIAL:
+        family.apply_special(ctx, ctx.arch_state, reloc)
+        return
+    if kind is Kind.UNSUPPORTED or kind is Kind.RODATA_WORD:
+        raise unsupported(ctx, reloc)
+    section, p = reloc.section, place_of(reloc)
+    buf = ctx.image_of(section)
+    ctx.check_bounds(section, p, family.field_size(reloc.type), buf)
+    a = reloc.addend + family.implicit_addend(buf, p, reloc.type)
+    if kind is Kind.PC_REL:
+        addr = pc_relative_address(ctx, reloc)
+        value = addr + a - p
+    elif kind is Kind.GOT_BASE:
+        if reloc.sym.name != "_GLOBAL_OFFSET_TABLE_":
+            raise unsupported(ctx, reloc)
+        addr = ctx.got_address()
+        value = addr + a - p
+    elif kind is Kind.GOT_OFFSET:
+        addr = ctx.got_entry(reloc).offset
+        value = addr + a
+    elif kind is Kind.GOT_PC_REL:
+        addr = got_slot_address(ctx, reloc)
+        value = addr + a - p
+    else:  # Kind.GOT_REL
+        addr = local_address(ctx, reloc)
+        value = addr + a - ctx.got_address()
+    family.remember(ctx.arch_state, reloc, value)
+    pack(ctx, reloc, buf, p, value)
+    ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
+
+
+def pack(ctx: LinkContext, reloc: Reloc, buf: bytearray, p: int, value: int, rtype: int | None = None) -> None:
+    """`family.write`, with a range failure named by relocation, symbol and place."""
+    family = ctx.arch.family
+    try:
+        family.write(buf, p, reloc.type if rtype is None else rtype, value)
+    except FieldRange as exc:
+        raise ctx.out_of_range(reloc, exc) from None
+
+
+def local_address(ctx: LinkContext, reloc: Reloc) -> int:
+    """S of a GOT-relative reference: the symbol's own section (static BSS warns)."""
+    sym = reloc.sym
+    if sym.section is None:
+        sym = sym.target()
+    if sym.section is None or sym.section.pseudo:
+        raise unsupported(ctx, reloc)
+    if sym.section.image == "bss":
+        ctx.warn_static_bss(reloc, sym)
+    return sym.section.addr + sym.value
+
+
+def pc_relative_address(ctx: LinkContext, reloc: Reloc) -> int:
+    """S of a PC-relative reference, by the family's rule for static BSS."""
+    if ctx.arch.family.pc_relative_bss_warns:
+        return ctx.lenient_address(reloc)
+    return direct_address(ctx, reloc)
+
+
 def place_of(reloc: Reloc) -> int:
     """P: the image position of the patched bytes."""
     return reloc.section.addr + reloc.offset
@@ -43,12 +112,7 @@ def place_of(reloc: Reloc) -> int:
 
 def unsupported(ctx: LinkContext, reloc: Reloc) -> LinkError:
     """The error for a relocation type the native format cannot express."""
-    family = ctx.arch.family
-    return LinkError(
-        f"{reloc.section.label}: unsupported relocation {family.reloc_name(reloc.type)} against "
-        f"{reloc.sym.target().display()} in {reloc.section.name}; compile with the natmod flags "
-        "(-fpic, no -mlong-calls / -mcmodel changes)"
-    )
+    return ctx.unsupported(reloc)
 
 
 def direct_address(ctx: LinkContext, reloc: Reloc) -> int:
