@@ -127,7 +127,6 @@ def _arm(name: str, number: int, cflags: tuple[str, ...], float_impl: str, famil
         name=name,
         number=number,
         word_size=4,
-        elf_machine=family.elf_machine_name,
         elf_class=32,
         text_alignments=(4,),
         cross_prefix="arm-none-eabi-",

@@ -91,7 +91,6 @@ class ArchInfo:
     name: str
     number: int  # native arch number in the .mpy header
     word_size: int  # W
-    elf_machine: str  # pyelftools e_machine name, e.g. "EM_ARM"
     elf_class: int  # 32 or 64
     text_alignments: tuple[int, ...]  # `.text` alignments that raise no warning
     family: Family
@@ -109,6 +108,11 @@ class ArchInfo:
     rom_externs: str | None = None
 
     @property
+    def elf_machine(self) -> str:
+        """`e_machine` name of the objects this arch links, as the ELF reader reports it."""
+        return self.family.elf_machine_name
+
+    @property
     def elf_machine_number(self) -> int:
         """`e_machine` of the objects this arch links (the family's machine)."""
         return self.family.elf_machine_number
@@ -122,7 +126,8 @@ class Family:
     xtensa.py and riscv.py for each machine's essay.
     """
 
-    #: `e_machine` and its pyelftools name: the fast ELF reader knows a machine from this
+    #: `e_machine` and its name as pyelftools spells it (`EM_<number>` for a machine it
+    #: does not know): the fast ELF reader reads exactly the registered machines
     elf_machine_number: ClassVar[int] = 0
     elf_machine_name: ClassVar[str] = ""
     #: relocation type numbers that create GOT entries (spec 10.5.1)

@@ -388,7 +388,6 @@ def _riscv(name: str, number: int, xlen: int, march: str, mabi: str, **kw) -> Ar
         name=name,
         number=number,
         word_size=xlen // 8,
-        elf_machine=RiscvFamily.elf_machine_name,
         elf_class=xlen,
         text_alignments=(2, 4),  # clang aligns .text to 4 (the loader's text block is word aligned)
         cross_prefix="riscv64-unknown-elf-",

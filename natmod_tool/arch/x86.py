@@ -139,7 +139,6 @@ def _x86(name: str, number: int, bits: int, prefix: str, packages: tuple[str, ..
         name=name,
         number=number,
         word_size=bits // 8,
-        elf_machine=family.elf_machine_name,
         elf_class=bits,
         text_alignments=(1, 4),
         cross_prefix=prefix,

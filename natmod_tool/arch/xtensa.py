@@ -229,7 +229,6 @@ def _xtensa(name: str, number: int, **kw) -> ArchInfo:
         name=name,
         number=number,
         word_size=4,
-        elf_machine=FAMILY.elf_machine_name,
         elf_class=32,
         text_alignments=(4,),
         got_first=True,
