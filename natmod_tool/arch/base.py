@@ -106,6 +106,7 @@ class ArchInfo:
     write_protected_code: str | None = None
     #: the externs file shipped for this arch's ROM (natmod_tool/data), for hints
     rom_externs: str | None = None
+    rom_name: str = "firmware"  # what users call that ROM, for the same hints
 
     @property
     def elf_machine(self) -> str:

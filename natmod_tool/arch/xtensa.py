@@ -243,6 +243,7 @@ ARCHES = (
         9,
         cross_prefix="xtensa-lx106-elf-",
         rom_externs="esp8266_rom.ld",  # the ESP8266 ROM's compiler support routines
+        rom_name="ESP8266",
         cflags=("-mforce-l32",),
         float_impl="NONE",
         debian_packages=("gcc-xtensa-lx106", "picolibc-xtensa-lx106-elf"),

@@ -71,7 +71,7 @@ class ElfObject:
     """An ELF relocatable object: what the linker needs, nothing lazily parsed."""
 
     label: str  # file name as given, or `archive:member`
-    machine: str  # e.g. "EM_ARM"
+    machine: str  # `e_machine` as pyelftools names it (`Family.elf_machine_name`)
     elf_class: int  # 32 or 64
     little_endian: bool
     elf_type: str  # ET_REL expected

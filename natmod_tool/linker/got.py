@@ -29,7 +29,7 @@ _GOT_SYMBOL_TYPES = ("STT_NOTYPE", "STT_FUNC", "STT_OBJECT")
 def collect_got(ctx: LinkContext) -> None:
     """Create GOT entries from GOT-creating relocations, then let the family add its own.
 
-    A family that builds GOT words from something else (xtensa's literal pools) does
+    A family that builds GOT words from something else (literal pools) does
     that in `prepare`, with its own per-link state.
     """
     _collect_from_relocs(ctx)

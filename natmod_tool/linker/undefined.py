@@ -85,7 +85,7 @@ def cli_fixes(arch: ArchInfo) -> Fixes:
         generic="define them, add the library that has them with -l, or list them in --externs",
         runtime=f"link the compiler's libgcc: -l $({cc} -print-libgcc-file-name)",
         maths=f"link a maths library with --math-lib, e.g. --math-lib $({cc} -print-file-name=libm.a)",
-        rom="the ESP8266 ROM has it: add --externs {rom}",
+        rom=f"the {arch.rom_name} ROM has it: add --externs {{rom}}",
     )
 
 
@@ -146,7 +146,7 @@ class UndefinedSymbolError(LinkError):
 def _names_at(section: Section, offset: int, code_mask: int) -> list[str]:
     """The functions/variables of `section` that cover `offset`.
 
-    A function's symbol value may carry an instruction-set bit (Thumb's bit 0,
+    A function's symbol value may carry an instruction-set bit (bit 0 on some,
     `Family.code_address_mask`): its code starts lower.
     """
     found = []
@@ -160,8 +160,8 @@ def _names_at(section: Section, offset: int, code_mask: int) -> list[str]:
 def _users(ctx: LinkContext, missing: set[int]) -> dict[int, list[str]]:
     """For each missing Symbol (by id), the functions/variables whose relocations name it.
 
-    Code may reach a function through a side section of its family (xtensa's literal
-    pools): the relocation naming it is in the side section, and the function is the
+    Code may reach a function through a side section of its family (a literal
+    pool): the relocation naming it is in the side section, and the function is the
     one whose code loads that word.
     """
     family = ctx.arch.family
