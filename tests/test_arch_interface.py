@@ -9,14 +9,17 @@ load-time relocation record and the errors -- without touching any other file.
 
 from __future__ import annotations
 
+import ast
 import struct
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+import natmod_tool.arch
 from natmod_tool import link
 from natmod_tool.arch import ARCHES, elf_machines, register, unregister
-from natmod_tool.arch.base import ArchInfo, Family, Kind, check_range, read_le, sign_extend, write_le
+from natmod_tool.arch.base import ArchInfo, Family, Kind, LinkView, check_range, read_le, sign_extend, write_le
 from natmod_tool.errors import LinkError
 from natmod_tool.linker.elf import _parse_fast, parse_object
 from natmod_tool.mpy.reader import read_mpy
@@ -194,3 +197,37 @@ def test_toy_unknown_relocation_is_refused_by_name(toy: ArchInfo) -> None:
 def test_objects_of_another_machine_are_refused(toy: ArchInfo) -> None:
     with pytest.raises(LinkError, match=r"object is EM_20045, --arch x64 needs EM_X86_64"):
         link([("toy.o", _elf(TEXT, b"\x01\x02\x03\x04", SYMBOLS, RELS))], "x64")
+
+
+# -- the family modules keep to the interface ----------------------------------------
+
+ARCH_DIR = Path(natmod_tool.arch.__file__).parent
+
+
+def _view_members() -> set[str]:
+    return {name for name in vars(LinkView) if not name.startswith("_")} | set(LinkView.__annotations__)
+
+
+@pytest.mark.parametrize("path", sorted(ARCH_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_family_modules_use_only_the_link_view(path: Path) -> None:
+    """Hooks reach the link through `LinkView` only, and no family imports the linker at run time."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    allowed = _view_members()
+    used = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "ctx"
+    }
+    assert used <= allowed, f"{path.name} uses {sorted(used - allowed)} of the link beyond LinkView"
+    type_only = {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        for child in ast.walk(node)
+    }
+    runtime_imports = [
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and id(node) not in type_only and node.module
+    ]
+    assert not [m for m in runtime_imports if m.startswith("linker") or "linker" in m.split(".")]

@@ -46,6 +46,7 @@ from natmod_tool.arch.riscv import (
 from natmod_tool.arch.x86 import jump
 from natmod_tool.arch.xtensa import FAMILY as XTENSA
 from natmod_tool.arch.xtensa import j_insn, l32r_patch
+from natmod_tool.errors import LinkError
 
 pytestmark = pytest.mark.fast
 
@@ -496,3 +497,10 @@ def test_xtensa_j_range() -> None:
     j_insn((1 << 17) - 1)
     with pytest.raises(FieldRange):
         j_insn(1 << 17)
+
+
+def test_thumb_trampoline_range() -> None:
+    for family in (THUMB1, THUMB2):
+        with pytest.raises(LinkError, match="larger than 4MiB"):
+            family.trampoline(0x400006)
+    THUMB1.trampoline(0x400004)  # bl at offset 2 reaches +0x3ffffe from 6

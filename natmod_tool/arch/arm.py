@@ -113,7 +113,9 @@ class ArmFamily(Family):
             if not -(1 << 22) <= d < (1 << 22):
                 raise LinkError("jumps larger than 4MiB are not supported")
             halves = (0xF000 | ((d >> 12) & 0x7FF), 0xB800 | ((d >> 1) & 0x7FF))
-        else:
+        else:  # the bl sits at offset 2: its offset counts from 6
+            if not -(1 << 22) <= d - 2 < (1 << 22):
+                raise LinkError("jumps larger than 4MiB are not supported")
             halves = (0xB501, 0xF000 | (((d - 2) >> 12) & 0x7FF), 0xF800 | (((d - 2) >> 1) & 0x7FF), 0xBD01)
         return b"".join(h.to_bytes(2, "little") for h in halves)
 

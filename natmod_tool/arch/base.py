@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..linker.context import LinkContext, Reloc
+    from ..linker.context import GotEntry, Reloc, Section, Symbol
 
 
 class Kind(enum.Enum):
@@ -82,6 +82,34 @@ def read_le(buf: bytearray, off: int, size: int) -> int:
 def write_le(buf: bytearray, off: int, size: int, value: int) -> None:
     """Store `value`, which must already fit `size` bytes (checked by `check_range`)."""
     buf[off : off + size] = value.to_bytes(size, "little")
+
+
+class LinkView(Protocol):
+    """All of a link that a family's hooks may use; `LinkContext` provides it.
+
+    Families never import the linker: the common case (`classify`, `write`) sees only
+    bytes, and the hooks for special relocations see this much and no more
+    (`tests/test_arch_interface.py` checks that the family modules keep to it).
+    """
+
+    text: bytearray
+    log: Callable[[int, str], None]
+
+    def read(self, section: Section, pos: int, size: int) -> int: ...
+
+    def write(self, section: Section, pos: int, size: int, value: int) -> None: ...
+
+    def got_address(self) -> int: ...
+
+    def got_entry_named(self, name: str, symbol: Symbol, *, initial: int = 0, addend: int = 0) -> GotEntry: ...
+
+    def internal_section(self, name: str, size: int, align: int) -> Section: ...
+
+    def lenient_address(self, reloc: Reloc, warn: bool = True) -> int: ...
+
+    def unsupported(self, reloc: Reloc) -> Exception: ...
+
+    def out_of_range(self, reloc: Reloc, exc: FieldRange) -> Exception: ...
 
 
 @dataclass(frozen=True)
@@ -197,20 +225,20 @@ class Family:
         """Receive an input section matched by `side_section_prefixes`."""
         raise NotImplementedError
 
-    def prepare(self, ctx: LinkContext, state: Any) -> None:
+    def prepare(self, ctx: LinkView, state: Any) -> None:
         """Before layout, after the generic GOT entries exist (xtensa: literal pools)."""
 
-    def extra_sections(self, ctx: LinkContext, state: Any) -> list[Any]:
+    def extra_sections(self, ctx: LinkView, state: Any) -> list[Any]:
         """Sections the family adds after the GOT (xtensa: LIT), already built."""
         return []
 
-    def finish_layout(self, ctx: LinkContext, state: Any) -> None:
+    def finish_layout(self, ctx: LinkView, state: Any) -> None:
         """After the GOT words are written (xtensa: fill LIT)."""
 
     def remember(self, state: Any, reloc: Reloc, value: int) -> None:
         """See each computed value (RISC-V: HI20 values for the LO12 that follows)."""
 
-    def apply_special(self, ctx: LinkContext, state: Any, reloc: Reloc) -> None:
+    def apply_special(self, ctx: LinkView, state: Any, reloc: Reloc) -> None:
         """Apply a relocation classified `Kind.SPECIAL`."""
         raise NotImplementedError
 

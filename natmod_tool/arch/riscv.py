@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import LinkError
-from .base import ArchInfo, Family, FieldRange, Kind, check_range, read_le, write_le
+from .base import ArchInfo, Family, FieldRange, Kind, LinkView, check_range, read_le, write_le
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..linker.context import LinkContext, Reloc
+    from ..linker.context import Reloc
 
 EM_RISCV = 243
 
@@ -255,7 +255,7 @@ class RiscvFamily(Family):
         else:  # GOT32_PCREL, 32_PCREL, PLT32: a signed 32-bit word
             write_le(buf, off, 4, check_range(value, 32, f"a signed 32-bit word ({name})"))
 
-    def apply_special(self, ctx: LinkContext, state: RiscvState, reloc: Reloc) -> None:
+    def apply_special(self, ctx: LinkView, state: RiscvState, reloc: Reloc) -> None:
         rtype, section = reloc.type, reloc.section
         p = section.addr + reloc.offset
         sym = reloc.sym.target()
@@ -276,7 +276,7 @@ class RiscvFamily(Family):
         else:
             self._label_arith(ctx, reloc, p, ctx.lenient_address(reloc) + reloc.addend)
 
-    def _absolute_hi(self, ctx: LinkContext, reloc: Reloc, p: int) -> None:
+    def _absolute_hi(self, ctx: LinkView, reloc: Reloc, p: int) -> None:
         """Non-PIC `lui rd, %hi(S+A)` becomes `auipc rd, %pcrel_hi(S+A)`.
 
         The loader cannot relocate an absolute address split over two instructions, but
@@ -304,7 +304,7 @@ class RiscvFamily(Family):
         ctx.write(section, p, 4, (insn & 0xF80) | AUIPC | hi)
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {p + value:08x}")
 
-    def _absolute_lo(self, ctx: LinkContext, state: RiscvState, reloc: Reloc, p: int) -> None:
+    def _absolute_lo(self, ctx: LinkView, state: RiscvState, reloc: Reloc, p: int) -> None:
         """The `%lo(S+A)` half of a converted pair, re-based on its `auipc`.
 
         Its partner is the nearest preceding HI20 of the same symbol in this section
@@ -346,13 +346,13 @@ class RiscvFamily(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
 
     @staticmethod
-    def _patch_lo(ctx: LinkContext, reloc: Reloc, p: int, lo: int) -> None:
+    def _patch_lo(ctx: LinkView, reloc: Reloc, p: int, lo: int) -> None:
         """Write a 12-bit low part into an I-type (loads, addi) or S-type (stores) immediate."""
         old = ctx.read(reloc.section, p, 4)
         ctx.write(reloc.section, p, 4, i_lo(old, lo) if reloc.type in _I_TYPE_LO else s_lo(old, lo))
 
     @staticmethod
-    def _lo12(ctx: LinkContext, state: RiscvState, reloc: Reloc, p: int) -> None:
+    def _lo12(ctx: LinkView, state: RiscvState, reloc: Reloc, p: int) -> None:
         sym = reloc.sym.target()
         section = reloc.section
         label_section = sym.section
@@ -368,7 +368,7 @@ class RiscvFamily(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {label_section.addr + sym.value:08x}")
 
     @staticmethod
-    def _label_arith(ctx: LinkContext, reloc: Reloc, p: int, v: int) -> None:
+    def _label_arith(ctx: LinkView, reloc: Reloc, p: int, v: int) -> None:
         width = _WIDTH[reloc.type]
         size = 1 if width <= 8 else width // 8
         mask = (1 << width) - 1

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import LinkError
-from .base import ArchInfo, Family, FieldRange, Kind, check_range, sign_extend
+from .base import ArchInfo, Family, FieldRange, Kind, LinkView, check_range, sign_extend
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..linker.context import GotEntry, LinkContext, Reloc, Section
+    from ..linker.context import GotEntry, Reloc, Section
 
 EM_XTENSA = 94
 
@@ -125,7 +125,7 @@ class XtensaFamily(Family):
     def sections_to_scan(self, state: XtensaState) -> list[Section]:
         return state.literals
 
-    def prepare(self, ctx: LinkContext, state: XtensaState) -> None:
+    def prepare(self, ctx: LinkView, state: XtensaState) -> None:
         """Every literal word becomes a GOT entry (relocated) or a LIT word (a constant)."""
         for lit in state.literals:
             if lit.size % 4:
@@ -142,7 +142,7 @@ class XtensaFamily(Family):
                     state.lit_values[value] = 4 * len(state.lit_values)
                 state.literal_keys[(id(lit), offset)] = value
 
-    def _literal_entry(self, ctx: LinkContext, state: XtensaState, reloc: Reloc) -> None:
+    def _literal_entry(self, ctx: LinkView, state: XtensaState, reloc: Reloc) -> None:
         lit, sym = reloc.section, reloc.sym
         where = f"{lit.label}: {lit.name}+{reloc.offset:#x}"
         if reloc.type not in (R_XTENSA_32, R_XTENSA_PLT):
@@ -167,12 +167,12 @@ class XtensaFamily(Family):
         entry = ctx.got_entry_named(name, sym, initial=initial, addend=addend)
         state.literal_keys[(id(lit), reloc.offset)] = entry
 
-    def extra_sections(self, ctx: LinkContext, state: XtensaState) -> list[Section]:
+    def extra_sections(self, ctx: LinkView, state: XtensaState) -> list[Section]:
         """LIT: the deduplicated constants, right after the GOT, before the code."""
         state.lit_section = ctx.internal_section("LIT", 4 * len(state.lit_values), 4)
         return [state.lit_section]
 
-    def finish_layout(self, ctx: LinkContext, state: XtensaState) -> None:
+    def finish_layout(self, ctx: LinkView, state: XtensaState) -> None:
         lit = state.lit_section
         if lit is None:
             return
@@ -181,7 +181,7 @@ class XtensaFamily(Family):
             ctx.log(2, f"  {offset:08x} = {value:08x}")
             ctx.text[lit.addr + offset : lit.addr + offset + 4] = value.to_bytes(4, "little")
 
-    def apply_special(self, ctx: LinkContext, state: XtensaState, reloc: Reloc) -> None:
+    def apply_special(self, ctx: LinkView, state: XtensaState, reloc: Reloc) -> None:
         rtype, section = reloc.type, reloc.section
         p = section.addr + reloc.offset
         if rtype in _IGNORED:
