@@ -56,7 +56,7 @@ class ToyFamily(Family):
             write_le(buf, off, 4, check_range(value, 32, "a 32-bit word", wrap=True))
 
     def trampoline(self, target: int) -> bytes:
-        return b"\xee" + check_range(target - 5, 32, "a toy jump").to_bytes(4, "little")
+        return b"\xee" + check_range(target - 2, 8, "a toy jump").to_bytes(1, "little")
 
 
 TOY = ArchInfo(
@@ -175,8 +175,18 @@ def test_toy_trampoline_when_mpy_init_is_not_first(toy: ArchInfo) -> None:
     symbols = [*SYMBOLS[:2], ("mpy_init", 12, 4, (GLOBAL << 4) | STT_FUNC, 1)]
     result = link([("toy.o", _elf(TEXT, b"\x01\x02\x03\x04", symbols, RELS))], "toy32")
     code = read_mpy(result.mpy).raw_code.code
-    # a 5-byte jump needs a gap of two 4-byte alignments: .text moves to 8, mpy_init to 20
-    assert code[:8] == b"\xee" + (20 - 5).to_bytes(4, "little") + bytes(3)
+    # the 2-byte jump fits a gap of one 4-byte alignment: .text moves to 4, mpy_init to 16
+    assert code[:4] == b"\xee" + (16 - 2).to_bytes(1, "little") + bytes(2)
+    assert code[4:8] == bytes.fromhex("11223344")
+
+
+def test_toy_trampoline_out_of_reach_names_the_entry(toy: ArchInfo) -> None:
+    text = bytes(400)
+    symbols = [("mpy_init", 300, 4, (GLOBAL << 4) | STT_FUNC, 1)]
+    with pytest.raises(LinkError) as info:
+        link([("toy.o", _elf(text, b"", symbols, []))], "toy32")
+    assert str(info.value).startswith("toy.o: mpy_init is at text offset 0x130, beyond the entry jump's reach")
+    assert "a toy jump: -0x80..+0x7f" in str(info.value)
 
 
 def test_toy_field_overflow_names_relocation_symbol_and_place(toy: ArchInfo) -> None:

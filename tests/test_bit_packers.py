@@ -46,7 +46,6 @@ from natmod_tool.arch.riscv import (
 from natmod_tool.arch.x86 import jump
 from natmod_tool.arch.xtensa import FAMILY as XTENSA
 from natmod_tool.arch.xtensa import j_insn, l32r_patch
-from natmod_tool.errors import LinkError
 
 pytestmark = pytest.mark.fast
 
@@ -497,10 +496,19 @@ def test_xtensa_j_range() -> None:
     j_insn((1 << 17) - 1)
     with pytest.raises(FieldRange):
         j_insn(1 << 17)
+    with pytest.raises(FieldRange, match="128 KiB"):
+        XTENSA.trampoline((1 << 17) + 4)
+
+
+def test_long_trampolines_are_refused() -> None:
+    with pytest.raises(FieldRange, match="2 GiB"):
+        jump(1 << 31 | 8)
+    with pytest.raises(FieldRange, match="2 GiB"):
+        get_arch("rv32imc").family.trampoline((1 << 31) + 8)
 
 
 def test_thumb_trampoline_range() -> None:
     for family in (THUMB1, THUMB2):
-        with pytest.raises(LinkError, match="larger than 4MiB"):
+        with pytest.raises(FieldRange, match=r"4 MiB"):
             family.trampoline(0x400006)
     THUMB1.trampoline(0x400004)  # bl at offset 2 reaches +0x3ffffe from 6

@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-from ..errors import LinkError
 from .base import ArchInfo, Family, Kind, check_range, read_le, sign_extend, write_le
 
 EM_ARM = 40
@@ -110,12 +109,10 @@ class ArmFamily(Family):
         if -2048 <= d <= 2047:
             return (0xE000 | ((d >> 1) & 0x7FF)).to_bytes(2, "little")
         if self.thumb2:
-            if not -(1 << 22) <= d < (1 << 22):
-                raise LinkError("jumps larger than 4MiB are not supported")
+            check_range(d, 23, "b.w (+-4 MiB)")
             halves = (0xF000 | ((d >> 12) & 0x7FF), 0xB800 | ((d >> 1) & 0x7FF))
         else:  # the bl sits at offset 2: its offset counts from 6
-            if not -(1 << 22) <= d - 2 < (1 << 22):
-                raise LinkError("jumps larger than 4MiB are not supported")
+            check_range(d - 2, 23, "bl (+-4 MiB)")
             halves = (0xB501, 0xF000 | (((d - 2) >> 12) & 0x7FF), 0xF800 | (((d - 2) >> 1) & 0x7FF), 0xBD01)
         return b"".join(h.to_bytes(2, "little") for h in halves)
 

@@ -217,7 +217,7 @@ class Family:
         raise NotImplementedError
 
     def trampoline(self, target: int) -> bytes:
-        """Encoding of a jump at text offset 0 to `target` (spec 10.7)."""
+        """Encoding of a jump at text offset 0 to `target` (spec 10.7); `FieldRange` if it cannot reach."""
         raise NotImplementedError
 
     # -- hooks for the machines whose relocations are more than compute-and-pack --------

@@ -203,8 +203,7 @@ class RiscvFamily(Family):
         """`c.j` if it reaches (+-2 KiB), else `auipc t6, hi; jalr zero, lo(t6)`."""
         if -2048 <= target <= 2047:
             return (0xA001 | cj_scatter(target)).to_bytes(2, "little")
-        if not -(1 << 31) <= target - 8 < (1 << 31):
-            raise LinkError("jumps larger than 2GiB are not supported")
+        check_range(target - 8, 32, "auipc + jalr (+-2 GiB)")
         hi, lo = split(target)
         return (hi | 0x00000F97).to_bytes(4, "little") + (((lo << 20) | 0x000F8067) & 0xFFFFFFFF).to_bytes(4, "little")
 

@@ -22,7 +22,6 @@ except the GOT words themselves.
 
 from __future__ import annotations
 
-from ..errors import LinkError
 from .base import ArchInfo, Family, Kind, check_range, read_le, sign_extend, write_le
 
 EM_386, EM_X86_64 = 3, 62
@@ -40,10 +39,8 @@ def jump(target: int) -> bytes:
     short = target - 2
     if -128 <= short <= 127:
         return bytes((0xEB, short & 0xFF))
-    near = target - 5
-    if -(1 << 31) <= near < (1 << 31):
-        return b"\xe9" + (near & 0xFFFFFFFF).to_bytes(4, "little")
-    raise LinkError("jumps larger than 2GiB are not supported")
+    near = check_range(target - 5, 32, "jmp rel32 (+-2 GiB)")
+    return b"\xe9" + near.to_bytes(4, "little")
 
 
 class _Le32Family(Family):

@@ -9,6 +9,7 @@ whenever the reference is right, a working module when it is not.
 
 from __future__ import annotations
 
+from ..arch.base import FieldRange
 from ..errors import LinkError
 from .context import LinkContext, Section, Symbol
 from .elf import MAX_SIZE
@@ -137,7 +138,13 @@ def layout_with_trampoline(ctx: LinkContext, entry: Symbol) -> None:
             2,
             f"Generating trampoline jumping to mpy_init at address {target:08x} to fit in {gap} byte(s)",
         )
-        code = family.trampoline(target)
+        try:
+            code = family.trampoline(target)
+        except FieldRange as exc:
+            raise LinkError(
+                f"{entry.label}: mpy_init is at text offset {target:#x}, beyond the entry jump's reach "
+                f"({exc.what}: {exc.low:+#x}..{exc.high:+#x}); jumps that long are not supported"
+            ) from None
         if len(code) <= gap:
             build_images(ctx, code + bytes(gap - len(code)))
             return
