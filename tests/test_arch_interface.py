@@ -241,3 +241,50 @@ def test_family_modules_use_only_the_link_view(path: Path) -> None:
         if isinstance(node, ast.ImportFrom) and id(node) not in type_only and node.module
     ]
     assert not [m for m in runtime_imports if m.startswith("linker") or "linker" in m.split(".")]
+
+
+# -- the named constants against an independent table ------------------------------
+
+
+#: relocation types pyelftools' tables do not have yet.  GOT32X (43) and GOTPCRELX (41)
+#: are what llvm-readobj names the relocations llvm-mc emits for `movl foo@GOT(%ebx)` and
+#: `call *foo@GOTPCREL(%rip)`; ALU_ABS_G0..G3_NC (132..135) are from ARM's AAELF32
+#: document (no tool here knows them by name)
+NEWER_THAN_PYELFTOOLS = {
+    "R_386_GOT32X",
+    "R_X86_64_GOTPCRELX",
+    "R_ARM_THM_ALU_ABS_G0_NC",
+    "R_ARM_THM_ALU_ABS_G1_NC",
+    "R_ARM_THM_ALU_ABS_G2_NC",
+    "R_ARM_THM_ALU_ABS_G3_NC",
+}
+
+
+@pytest.mark.parametrize(
+    ("arch", "enum", "prefix"),
+    [
+        ("x86", "ENUM_RELOC_TYPE_i386", "R_386_"),
+        ("x64", "ENUM_RELOC_TYPE_x64", "R_X86_64_"),
+        ("armv7m", "ENUM_RELOC_TYPE_ARM", "R_ARM_"),
+    ],
+)
+def test_relocation_numbers_agree_with_pyelftools(arch: str, enum: str, prefix: str) -> None:
+    """pyelftools' tables come from the ABI documents; RISC-V and Xtensa it does not have."""
+    import elftools.elf.enums as enums
+
+    from natmod_tool.arch import get_arch
+
+    table = getattr(enums, enum)
+    names = get_arch(arch).family.names
+    assert names and all(n.startswith(prefix) for n in names.values())
+    for number, name in names.items():
+        if name not in NEWER_THAN_PYELFTOOLS:
+            assert table[name] == number, name
+    assert {n for n in names.values() if n not in table} <= NEWER_THAN_PYELFTOOLS
+
+
+def test_machine_numbers_agree_with_pyelftools() -> None:
+    from elftools.elf.enums import ENUM_E_MACHINE
+
+    for number, name in elf_machines().items():
+        assert ENUM_E_MACHINE[name] == number

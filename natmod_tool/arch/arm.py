@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from .base import ArchInfo, Family, Kind, check_range, read_le, sign_extend, write_le
+from .base import ArchInfo, Family, Kind, check_range, read_le, relocation_names, sign_extend, write_le
 
 EM_ARM = 40
 
@@ -46,25 +46,7 @@ class ArmFamily(Family):
     """Thumb relocations; `thumb2` selects the long trampoline form."""
 
     elf_machine_number, elf_machine_name = EM_ARM, "EM_ARM"
-    names = {
-        R_ARM_ABS32: "R_ARM_ABS32",
-        R_ARM_REL32: "R_ARM_REL32",
-        R_ARM_THM_CALL: "R_ARM_THM_CALL",
-        R_ARM_BASE_PREL: "R_ARM_BASE_PREL",
-        R_ARM_GOT_BREL: "R_ARM_GOT_BREL",
-        R_ARM_THM_JUMP24: "R_ARM_THM_JUMP24",
-        R_ARM_TARGET1: "R_ARM_TARGET1",
-        R_ARM_PREL31: "R_ARM_PREL31",
-        R_ARM_THM_MOVW_ABS_NC: "R_ARM_THM_MOVW_ABS_NC",
-        R_ARM_THM_MOVT_ABS: "R_ARM_THM_MOVT_ABS",
-        R_ARM_GOT_PREL: "R_ARM_GOT_PREL",
-        R_ARM_THM_JUMP11: "R_ARM_THM_JUMP11",
-        R_ARM_TLS_GD32: "R_ARM_TLS_GD32",
-        R_ARM_THM_ALU_ABS_G0_NC: "R_ARM_THM_ALU_ABS_G0_NC",
-        R_ARM_THM_ALU_ABS_G1_NC: "R_ARM_THM_ALU_ABS_G1_NC",
-        R_ARM_THM_ALU_ABS_G2_NC: "R_ARM_THM_ALU_ABS_G2_NC",
-        R_ARM_THM_ALU_ABS_G3_NC: "R_ARM_THM_ALU_ABS_G3_NC",
-    }
+    names = relocation_names(globals(), "R_ARM_")
     got_types = frozenset({R_ARM_GOT_BREL, R_ARM_GOT_PREL})
     direct_types = frozenset({R_ARM_REL32, R_ARM_THM_CALL, R_ARM_THM_JUMP24})
     data_types = frozenset({R_ARM_ABS32})

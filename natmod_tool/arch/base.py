@@ -68,6 +68,11 @@ def check_range(value: int, bits: int, what: str, *, signed: bool = True, wrap: 
     return value & ((1 << bits) - 1)
 
 
+def relocation_names(namespace: dict[str, object], prefix: str) -> dict[int, str]:
+    """`{number: "R_..."}` from a module's `R_*` constants: one spelling, for messages."""
+    return {value: name for name, value in namespace.items() if name.startswith(prefix) and isinstance(value, int)}
+
+
 def sign_extend(value: int, bits: int) -> int:
     """Interpret the low `bits` of `value` as two's complement."""
     value &= (1 << bits) - 1

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import LinkError
-from .base import ArchInfo, Family, FieldRange, Kind, LinkView, check_range, read_le, write_le
+from .base import ArchInfo, Family, FieldRange, Kind, LinkView, check_range, read_le, relocation_names, write_le
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..linker.context import Reloc
@@ -92,18 +92,7 @@ _SPECIAL = frozenset(
     }
 )
 
-_NAMES = {
-    1: "R_RISCV_32", 2: "R_RISCV_64", 16: "R_RISCV_BRANCH", 17: "R_RISCV_JAL", 18: "R_RISCV_CALL",
-    19: "R_RISCV_CALL_PLT", 20: "R_RISCV_GOT_HI20", 21: "R_RISCV_TLS_GOT_HI20", 22: "R_RISCV_TLS_GD_HI20",
-    23: "R_RISCV_PCREL_HI20", 24: "R_RISCV_PCREL_LO12_I", 25: "R_RISCV_PCREL_LO12_S", 26: "R_RISCV_HI20",
-    27: "R_RISCV_LO12_I", 28: "R_RISCV_LO12_S", 29: "R_RISCV_TPREL_HI20", 30: "R_RISCV_TPREL_LO12_I",
-    31: "R_RISCV_TPREL_LO12_S", 32: "R_RISCV_TPREL_ADD", 33: "R_RISCV_ADD8", 34: "R_RISCV_ADD16",
-    35: "R_RISCV_ADD32", 36: "R_RISCV_ADD64", 37: "R_RISCV_SUB8", 38: "R_RISCV_SUB16", 39: "R_RISCV_SUB32",
-    40: "R_RISCV_SUB64", 41: "R_RISCV_GOT32_PCREL", 43: "R_RISCV_ALIGN", 44: "R_RISCV_RVC_BRANCH",
-    45: "R_RISCV_RVC_JUMP", 51: "R_RISCV_RELAX", 52: "R_RISCV_SUB6", 53: "R_RISCV_SET6", 54: "R_RISCV_SET8",
-    55: "R_RISCV_SET16", 56: "R_RISCV_SET32", 57: "R_RISCV_32_PCREL", 59: "R_RISCV_PLT32",
-    60: "R_RISCV_SET_ULEB128", 61: "R_RISCV_SUB_ULEB128",
-}  # fmt: skip
+_NAMES = relocation_names(globals(), "R_RISCV_")
 
 
 def split(x: int) -> tuple[int, int]:

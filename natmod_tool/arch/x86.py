@@ -22,7 +22,7 @@ except the GOT words themselves.
 
 from __future__ import annotations
 
-from .base import ArchInfo, Family, Kind, check_range, read_le, sign_extend, write_le
+from .base import ArchInfo, Family, Kind, check_range, read_le, relocation_names, sign_extend, write_le
 
 EM_386, EM_X86_64 = 3, 62
 
@@ -64,16 +64,7 @@ class X86Family(_Le32Family):
     """i386: GOT base via GOTPC, slots by offset, local data by GOTOFF."""
 
     elf_machine_number, elf_machine_name = EM_386, "EM_386"
-    names = {
-        R_386_32: "R_386_32",
-        R_386_PC32: "R_386_PC32",
-        R_386_GOT32: "R_386_GOT32",
-        R_386_PLT32: "R_386_PLT32",
-        R_386_GOTOFF: "R_386_GOTOFF",
-        R_386_GOTPC: "R_386_GOTPC",
-        R_386_TLS_GD: "R_386_TLS_GD",
-        R_386_GOT32X: "R_386_GOT32X",
-    }
+    names = relocation_names(globals(), "R_386_")
     got_types = frozenset({R_386_PC32, R_386_GOT32, R_386_GOT32X})
     direct_types = frozenset({R_386_PC32, R_386_PLT32, R_386_GOTOFF})
     data_types = frozenset({R_386_32})
@@ -100,18 +91,7 @@ class X64Family(_Le32Family):
     """x86-64: everything PC-relative, GOT slots included."""
 
     elf_machine_number, elf_machine_name = EM_X86_64, "EM_X86_64"
-    names = {
-        R_X86_64_64: "R_X86_64_64",
-        R_X86_64_PC32: "R_X86_64_PC32",
-        R_X86_64_GOT32: "R_X86_64_GOT32",
-        R_X86_64_PLT32: "R_X86_64_PLT32",
-        R_X86_64_GOTPCREL: "R_X86_64_GOTPCREL",
-        R_X86_64_32: "R_X86_64_32",
-        R_X86_64_32S: "R_X86_64_32S",
-        R_X86_64_TLSGD: "R_X86_64_TLSGD",
-        R_X86_64_GOTPCRELX: "R_X86_64_GOTPCRELX",
-        R_X86_64_REX_GOTPCRELX: "R_X86_64_REX_GOTPCRELX",
-    }
+    names = relocation_names(globals(), "R_X86_64_")
     got_types = frozenset({R_X86_64_GOTPCREL, R_X86_64_GOTPCRELX, R_X86_64_REX_GOTPCRELX})
     direct_types = frozenset({R_X86_64_PC32, R_X86_64_PLT32})
     data_types = frozenset({R_X86_64_64})

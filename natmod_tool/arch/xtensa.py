@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import LinkError
-from .base import ArchInfo, Family, FieldRange, Kind, LinkView, check_range, sign_extend
+from .base import ArchInfo, Family, FieldRange, Kind, LinkView, check_range, relocation_names, sign_extend
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..linker.context import GotEntry, Reloc, Section
@@ -91,15 +91,7 @@ class XtensaFamily(Family):
     """Literal pools to GOT/LIT, `L32R` redirection."""
 
     elf_machine_number, elf_machine_name = EM_XTENSA, "EM_XTENSA"
-    names = {
-        R_XTENSA_32: "R_XTENSA_32",
-        R_XTENSA_PLT: "R_XTENSA_PLT",
-        R_XTENSA_ASM_EXPAND: "R_XTENSA_ASM_EXPAND",
-        R_XTENSA_DIFF8: "R_XTENSA_DIFF8",
-        R_XTENSA_DIFF16: "R_XTENSA_DIFF16",
-        R_XTENSA_DIFF32: "R_XTENSA_DIFF32",
-        R_XTENSA_SLOT0_OP: "R_XTENSA_SLOT0_OP",
-    }
+    names = relocation_names(globals(), "R_XTENSA_")
     data_types = frozenset({R_XTENSA_32})
     side_section_prefixes = (".literal",)
 
