@@ -19,7 +19,8 @@ import pytest
 import natmod_tool.arch
 from natmod_tool import link
 from natmod_tool.arch import ARCHES, elf_machines, register, unregister
-from natmod_tool.arch.base import ArchInfo, Family, Kind, LinkView, check_range, read_le, sign_extend, write_le
+from natmod_tool.arch.base import ArchInfo, Family, Kind, LinkView
+from natmod_tool.arch.fields import check_range, read_le, sign_extend, write_le
 from natmod_tool.errors import LinkError
 from natmod_tool.linker.elf import _parse_fast, parse_object
 from natmod_tool.mpy.reader import read_mpy

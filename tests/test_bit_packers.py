@@ -27,7 +27,7 @@ from natmod_tool.arch.arm import (
     branch_offset,
     patch_branch,
 )
-from natmod_tool.arch.base import FieldRange, check_range, sign_extend
+from natmod_tool.arch.fields import FieldRange, check_range, sign_extend
 from natmod_tool.arch.riscv import (
     R_RISCV_BRANCH,
     R_RISCV_CALL,

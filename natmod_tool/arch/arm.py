@@ -18,7 +18,8 @@
 
 from __future__ import annotations
 
-from .base import ArchInfo, Family, Kind, check_range, read_le, relocation_names, sign_extend, write_le
+from .base import ArchInfo, Family, Kind
+from .fields import check_range, read_le, relocation_names, sign_extend, write_le
 
 EM_ARM = 40
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import LinkError
-from .base import ArchInfo, Family, FieldRange, Kind, LinkView, check_range, read_le, relocation_names, write_le
+from .base import ArchInfo, Family, Kind, LinkView
+from .fields import FieldRange, check_range, read_le, relocation_names, write_le
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..linker.context import Reloc

@@ -22,7 +22,8 @@ except the GOT words themselves.
 
 from __future__ import annotations
 
-from .base import ArchInfo, Family, Kind, check_range, read_le, relocation_names, sign_extend, write_le
+from .base import ArchInfo, Family, Kind
+from .fields import check_range, read_le, relocation_names, sign_extend, write_le
 
 EM_386, EM_X86_64 = 3, 62
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import LinkError
-from .base import ArchInfo, Family, FieldRange, Kind, LinkView, check_range, relocation_names, sign_extend
+from .base import ArchInfo, Family, Kind, LinkView
+from .fields import FieldRange, check_range, relocation_names, sign_extend
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..linker.context import GotEntry, Reloc, Section

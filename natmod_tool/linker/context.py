@@ -14,7 +14,8 @@ from ..errors import LinkError
 from ..mpy.names import FUN_TABLE_SLOTS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..arch.base import ArchInfo, FieldRange
+    from ..arch.base import ArchInfo
+    from ..arch.fields import FieldRange
     from .elf import ElfReloc, ElfSymbol
 
 # Destination codes of the relocation stream (spec 5.1).

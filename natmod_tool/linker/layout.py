@@ -9,7 +9,7 @@ whenever the reference is right, a working module when it is not.
 
 from __future__ import annotations
 
-from ..arch.base import FieldRange
+from ..arch.fields import FieldRange
 from ..errors import LinkError
 from .context import LinkContext, Section, Symbol
 from .elf import MAX_SIZE

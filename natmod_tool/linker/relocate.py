@@ -1,15 +1,17 @@
 """Applying relocations: the driver and the arch-neutral computations (spec 11).
 
-Arch modules decide what a relocation type means and how to pack a value into an
-instruction; this module walks the sections, computes symbol addresses (S), GOT
-addresses and data words, and checks what the native format cannot express (a
-PC-relative reference into BSS or into a separately loaded rodata image, or to a
-firmware object that only exists at run time).
+The family says what a relocation type computes (`classify` -> `Kind`), where its
+addend is (`implicit_addend`) and how the value is packed (`write`); this module
+walks the sections, computes S, A, P and G and the data words, and checks what the
+native format cannot express (a PC-relative reference into BSS or into a separately
+loaded rodata image, or to a firmware object that only exists at run time).  It
+never names an arch: `tests/test_arch_names.py` keeps it that way.
 """
 
 from __future__ import annotations
 
-from ..arch.base import FieldRange, Kind
+from ..arch.base import Kind
+from ..arch.fields import FieldRange
 from ..errors import LinkError
 from .context import DEST_SLOT0, EXT_TYPE_SLOT, IMAGE_DEST, PSEUDO_DEST, LinkContext, Reloc, Section
 
@@ -55,35 +57,34 @@ def apply_code(ctx: LinkContext, reloc: Reloc) -> None:
     buf = ctx.image_of(section)
     ctx.check_bounds(section, p, family.field_size(reloc.type), buf)
     a = reloc.addend + family.implicit_addend(buf, p, reloc.type)
-    if kind is Kind.PC_REL:
-        addr = pc_relative_address(ctx, reloc)
-        value = addr + a - p
-    elif kind is Kind.GOT_BASE:
-        if reloc.sym.name != "_GLOBAL_OFFSET_TABLE_":
-            raise unsupported(ctx, reloc)
-        addr = ctx.got_address()
-        value = addr + a - p
-    elif kind is Kind.GOT_OFFSET:
-        addr = ctx.got_entry(reloc).offset
-        value = addr + a
-    elif kind is Kind.GOT_PC_REL:
-        addr = got_slot_address(ctx, reloc)
-        value = addr + a - p
-    else:  # Kind.GOT_REL
-        addr = local_address(ctx, reloc)
-        value = addr + a - ctx.got_address()
+    addr, value = _compute(ctx, reloc, kind, a, p)
     family.remember(ctx.arch_state, reloc, value)
-    pack(ctx, reloc, buf, p, value)
+    try:
+        family.write(buf, p, reloc.type, value)
+    except FieldRange as exc:
+        raise ctx.out_of_range(reloc, exc) from None
     ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
 
 
-def pack(ctx: LinkContext, reloc: Reloc, buf: bytearray, p: int, value: int, rtype: int | None = None) -> None:
-    """`family.write`, with a range failure named by relocation, symbol and place."""
-    family = ctx.arch.family
-    try:
-        family.write(buf, p, reloc.type if rtype is None else rtype, value)
-    except FieldRange as exc:
-        raise ctx.out_of_range(reloc, exc) from None
+def _compute(ctx: LinkContext, reloc: Reloc, kind: Kind, a: int, p: int) -> tuple[int, int]:
+    """(the address logged, the value to pack) for one of the computed kinds."""
+    if kind is Kind.PC_REL:  # S + A - P
+        addr = pc_relative_address(ctx, reloc)
+        return addr, addr + a - p
+    if kind is Kind.GOT_BASE:  # GOT + A - P
+        if reloc.sym.name != "_GLOBAL_OFFSET_TABLE_":
+            raise unsupported(ctx, reloc)
+        addr = ctx.got_address()
+        return addr, addr + a - p
+    if kind is Kind.GOT_OFFSET:  # G + A
+        addr = ctx.got_entry(reloc).offset
+        return addr, addr + a
+    if kind is Kind.GOT_PC_REL:  # GOT + G + A - P
+        addr = got_slot_address(ctx, reloc)
+        return addr, addr + a - p
+    assert kind is Kind.GOT_REL  # S + A - GOT
+    addr = local_address(ctx, reloc)
+    return addr, addr + a - ctx.got_address()
 
 
 def local_address(ctx: LinkContext, reloc: Reloc) -> int:
