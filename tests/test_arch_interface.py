@@ -28,17 +28,18 @@ from natmod_tool.mpy.reader import read_mpy
 pytestmark = pytest.mark.fast
 
 EM_TOY = 0x4E4D  # not a machine pyelftools knows, so its name is "EM_20045" on both ELF paths
-R_TOY_32, R_TOY_PC32, R_TOY_PC8 = 1, 2, 3
+R_TOY_32, R_TOY_PC32, R_TOY_PC8, R_TOY_GOTPC32 = 1, 2, 3, 4
 
 
 class ToyFamily(Family):
     """A little-endian 32-bit machine with REL objects: one absolute word, two PC-relative fields."""
 
     elf_machine_number, elf_machine_name = EM_TOY, f"EM_{EM_TOY}"
-    names = {R_TOY_32: "R_TOY_32", R_TOY_PC32: "R_TOY_PC32", R_TOY_PC8: "R_TOY_PC8"}
+    names = {R_TOY_32: "R_TOY_32", R_TOY_PC32: "R_TOY_PC32", R_TOY_PC8: "R_TOY_PC8", R_TOY_GOTPC32: "R_TOY_GOTPC32"}
     data_types = frozenset({R_TOY_32})
     direct_types = frozenset({R_TOY_PC32, R_TOY_PC8})
-    _kinds = {R_TOY_32: Kind.ABS_WORD, R_TOY_PC32: Kind.PC_REL, R_TOY_PC8: Kind.PC_REL}
+    got_types = frozenset({R_TOY_GOTPC32})
+    _kinds = {R_TOY_32: Kind.ABS_WORD, R_TOY_PC32: Kind.PC_REL, R_TOY_PC8: Kind.PC_REL, R_TOY_GOTPC32: Kind.GOT_PC_REL}
 
     def classify(self, rtype: int) -> Kind:
         return self._kinds.get(rtype, Kind.UNSUPPORTED)
@@ -198,6 +199,41 @@ def test_toy_field_overflow_names_relocation_symbol_and_place(toy: ArchInfo) -> 
     message = str(info.value)
     assert message.startswith("toy.o: .text+0xc8: R_TOY_PC8 to helper is out of range (-0xc8;")
     assert "an 8-bit displacement holds -0x80..+0x7f" in message
+
+
+def _ext_object() -> bytes:
+    """mpy_init, then a GOTPC32 word (holding -4) and an absolute word, both against undefined `ext`."""
+    text = bytes.fromhex("11223344") + (-4 & 0xFFFFFFFF).to_bytes(4, "little") + bytes(4)
+    symbols = [("mpy_init", 0, 4, (GLOBAL << 4) | STT_FUNC, 1), ("ext", 0, 0, GLOBAL << 4, 0)]
+    return _elf(text, b"", symbols, [(4, 2, R_TOY_GOTPC32), (8, 2, R_TOY_32)])
+
+
+def test_toy_got_and_fixed_address_through_the_generic_path(toy: ArchInfo, tmp_path: Path) -> None:
+    externs = tmp_path / "fw.ld"
+    externs.write_text("ext = 0x12345678;\n")
+    result = link([("toy.o", _ext_object())], "toy32", externs=externs)
+    code = read_mpy(result.mpy).raw_code.code
+    # .text 0..12, GOT at 12: one word holding the fixed address, no load-time record
+    assert code[12:16] == (0x12345678).to_bytes(4, "little")
+    assert code[4:8] == (12 - 4 - 4).to_bytes(4, "little")  # GOT + G + A - P
+    assert code[8:12] == (0x12345678).to_bytes(4, "little")  # S + A, absolute: no record
+    assert result.got_entries == 1 and result.reloc_count == 0
+
+
+def test_toy_words_are_never_truncated(toy: ArchInfo, tmp_path: Path) -> None:
+    """A 33-bit address in a 32-bit word is an error, in the GOT and in code alike."""
+    externs = tmp_path / "fw.ld"
+    externs.write_text("ext = 0x100000000;\n")
+    with pytest.raises(LinkError, match=r"GOT word of ext would be 0x100000000, which does not fit the 4-byte"):
+        link([("toy.o", _ext_object())], "toy32", externs=externs)
+    only_abs = _elf(
+        bytes.fromhex("11223344") + bytes(4),
+        b"",
+        [("mpy_init", 0, 4, (GLOBAL << 4) | STT_FUNC, 1), ("ext", 0, 0, GLOBAL << 4, 0)],
+        [(4, 2, R_TOY_32)],
+    )
+    with pytest.raises(LinkError, match=r"toy.o: .text\+0x4: the address word of ext would be 0x100000000, which"):
+        link([("toy.o", only_abs)], "toy32", externs=externs)
 
 
 def test_toy_unknown_relocation_is_refused_by_name(toy: ArchInfo) -> None:

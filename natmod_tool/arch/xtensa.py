@@ -205,8 +205,11 @@ class XtensaFamily(Family):
             raise LinkError(f"{section.label}: {section.name}+{reloc.offset:#x}: SLOT0_OP is not on an L32R")
         try:
             new = l32r_patch(insn, p, addr)
-        except FieldRange:
-            raise LinkError(f"{section.label}: {section.name}+{reloc.offset:#x}: literal out of L32R range") from None
+        except FieldRange as exc:
+            raise LinkError(
+                f"{section.label}: {section.name}+{reloc.offset:#x}: literal out of L32R range "
+                f"({name} is {exc.value:+#x} words away; {exc.what} reaches {exc.low:+#x}..{exc.high:+#x} words)"
+            ) from None
         ctx.write(section, p, 3, new)
         ctx.log(3, f"  {p:08x} {name} -> {addr:08x}")
 

@@ -93,8 +93,14 @@ def populate_got(ctx: LinkContext) -> None:
     for i, entry in enumerate(ctx.got_order):
         entry.offset = i * ctx.word
         ctx.log(2, f"  {entry.offset:08x} {entry.name} -> {entry.section_name}+{entry.value:08x}")
+        bits = 8 * ctx.word
+        if not -(1 << (bits - 1)) <= entry.value < (1 << bits):  # never truncated silently
+            raise LinkError(
+                f"{entry.symbol.label}: the GOT word of {entry.name} would be {entry.value:#x}, which does not "
+                f"fit the {ctx.word}-byte words of --arch {ctx.arch.name}; check its --externs address"
+            )
         ctx.text[got.addr + entry.offset : got.addr + entry.offset + ctx.word] = (
-            entry.value & ((1 << (8 * ctx.word)) - 1)
+            entry.value & ((1 << bits) - 1)
         ).to_bytes(ctx.word, "little")
         if entry.dest is not None:
             ctx.records.append((0, got.addr + entry.offset, entry.dest))

@@ -176,7 +176,14 @@ def apply_data(ctx: LinkContext, reloc: Reloc, section: Section | None = None) -
     if target is None:
         if sym.fixed is None:
             raise LinkError(f"{reloc.section.label}: {sym.unbound_reason()}")
-        ctx.write(section, pos, word, stored + sym.fixed + reloc.addend)  # absolute: no relocation
+        value = stored + sym.fixed + reloc.addend  # absolute: no relocation
+        if not -(1 << (8 * word - 1)) <= value < (1 << (8 * word)):
+            raise LinkError(
+                f"{reloc.section.label}: {section.name}+{reloc.offset:#x}: the address word of {name} would be "
+                f"{value:#x}, which does not fit the {word}-byte words of --arch {ctx.arch.name}; "
+                "check its --externs address"
+            )
+        ctx.write(section, pos, word, value)
         ctx.log(3, f"  {pos:08x} -> {name} {sym.fixed + reloc.addend:08x}")
         return
     if target.pseudo:
