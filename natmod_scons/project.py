@@ -251,7 +251,11 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     dist = publish.declare_dist(env, settings, published, several=len(registries) > 1)
     dist += distlog.declare(env, settings, dist, nodes)  # stale dist files go on the next dist / -c
     cli.alias(env, "dist", dist)
-    publish.sizes_alias(env, [(*module, extra) for module, extra in zip(modules, extras)])
+    shown = [
+        (name, f"{arch}_{label}" if len(registries) > 1 else arch, node)
+        for (name, arch, node), label in zip(modules, labels)
+    ]
+    publish.sizes_alias(env, [(*module, extra) for module, extra in zip(shown, extras)])
     first_tree = [aenv for aenv in envs if aenv["NATMOD_REGISTRY"] is registries[0]]
     testing.declare(env, settings, first_tree, per_tree[0], registries[0].extras)  # `scons test`: the first tree
     compiledb = publish.compiledb(env, settings, envs, [x["config_h"] for x in extras if "config_h" in x])

@@ -220,7 +220,9 @@ def sizes_alias(env: Any, modules: list[tuple[str, str, Any, dict]]) -> None:
 
 def compiledb(env: Any, settings: Settings, envs: list[Any], config_headers: list[Any]) -> list:
     """The `compiledb` alias: per-arch and top-level compile_commands.json; returns its targets."""
-    by_arch = {aenv["NATMOD_ARCH"]: aenv for aenv in envs}
+    by_arch: dict[str, Any] = {}
+    for aenv in envs:
+        by_arch.setdefault(aenv["NATMOD_ARCH"], aenv)  # several MPY_DIR trees: the first one's
     top_arch = settings.compiledb_arch or envs[0]["NATMOD_ARCH"]
     if top_arch not in by_arch:
         output.fail(f"COMPILEDB_ARCH={top_arch} is not among the arches built (ARCH={','.join(by_arch)})")
