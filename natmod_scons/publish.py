@@ -4,7 +4,10 @@
   (`MIP_PATTERN`, default `{name}-{arch}.json`): `mip.install()` on a board then fetches
   the `.mpy` and stores it as `<name>.mpy`, the name `import` looks for.  URLs are
   relative to the package file (mip resolves them from its folder), or absolute under
-  `MIP_BASE_URL` for older mip versions that only take full URLs.
+  `MIP_BASE_URL` for older mip versions that only take full URLs.  `DIST_LAYOUT=mip` (the
+  default with several MPY_DIR trees) writes the `<name>/<arch>_<mpy>/` tree instead, with
+  a templated `<name>/package.json` and `index.json` (docs/dist.md).  Package and index
+  files are written by SCons' Textfile action, so a changed text rewrites only that file.
 * `scons sizes` prints one table row per module and arch from the `<name>.size.json`
   files the link step writes (natmod_tool's LinkResult figures) and the `.mpy` sizes.
 * `scons compiledb` writes `BUILD_DIR/<arch>/compile_commands.json` per arch and a

@@ -44,6 +44,8 @@ def resolve(value: str, *, for_help: bool = False) -> list[Tree]:
     from natmod_tool.mpyversion import read_tree_version
 
     trees: list[Tree] = []
+    if not str(value or "").strip() and "," in os.environ.get("MPY_DIR", ""):
+        value = os.environ["MPY_DIR"]  # the environment variable may list several trees too
     for entry in split_list(value):
         try:
             path = str(resolve_mpy_dir(entry or None, fetch=not for_help))
