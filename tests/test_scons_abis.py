@@ -187,9 +187,10 @@ def test_two_trees_build_both_abis_and_mip_installs_the_matching_one(
     assert done.returncode == 0 and "Done" in done.stdout, done.stdout + done.stderr
     assert sorted(p.name for p in lib.iterdir()) == ["exceptions.mpy", "factorial.mpy"]
     assert (lib / "factorial.mpy").read_bytes() == (repo / f"dist/factorial/x64_{ours}/factorial.mpy").read_bytes()
-    run = run_micropython(REPO_ROOT / "examples/factorial/test_factorial.py", [lib], cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == (REPO_ROOT / "examples/factorial/test_factorial.exp").read_text()
+    for name in EXAMPLES:
+        run = run_micropython(REPO_ROOT / f"examples/{name}/test_{name}.py", [lib], cwd=tmp_path)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert run.stdout == (REPO_ROOT / f"examples/{name}/test_{name}.exp").read_text()
 
     # the other ABI's build is refused by this port: the sub-version is a real difference
     wrong = tmp_path / "wrong"
@@ -257,6 +258,9 @@ def test_python_parts_get_an_mpy_cross_of_the_trees_version(tmp_path: Path, mpy_
         if " -march=x64 " in line and "helpers.py" in line
     }
     assert compiles["6.2"] == str(installed / "mpy-cross"), result
+    links = [line for line in result.stdout.splitlines() if line.startswith("natmod-tool link ")]
+    assert len(links) == 2 and sum("--mpy-sub-version 2 " in line for line in links) == 1, result
+    assert all(("/6.2/" in line) == ("--mpy-sub-version 2 " in line) for line in links), result
     assert compiles[ours] != compiles["6.2"] and emitted(compiles[ours]) == f"v{ours}", result
     # a second build reuses the cached compiler and rebuilds nothing
     again = scons(repo, f"MPY_DIR={mpy_dir},{other}", "dist", cache=cache)
