@@ -264,7 +264,8 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     env.Clean(nodes, publish.written_by_scons(compiledb))  # never a compile_commands.json of the user's
     for aenv in envs:
         arch = aenv["NATMOD_ARCH"]
-        arch_nodes = [node for _n, a, node in modules if a == arch]
+        tree = aenv["NATMOD_MPY_VERSION"]
+        arch_nodes = [node for (_n, a, node), label in zip(modules, labels) if a == arch and label == tree]
         cli.alias(env, arch, arch_nodes)
         # `scons -c` also removes the arch's folder (library objects, empty folders)
         env.Clean(arch_nodes, env.Dir(top_path(aenv["NATMOD_BUILD_DIR"])))
