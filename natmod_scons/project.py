@@ -145,7 +145,7 @@ def arch_envs(env: Any) -> list[Any]:
         for toolchain in found:
             aenv = env.Clone()
             arches.configure(aenv, toolchain, tree.path)
-            trees.configure(aenv, tree, match_mpy_cross=several or not settings.mpy_cross)
+            trees.configure(aenv, tree, match_mpy_cross=several or not settings.mpy_cross, several=several)
             aenv["NATMOD_LINK_RUNTIME"] = settings.link_runtime
             aenv["NATMOD_BUILD_DIR"] = trees.build_dir(settings.build_dir, tree, toolchain.info.name, several)
             aenv["NATMOD_RUNTIME_SUPPORT"] = RuntimeSupport(aenv)  # before any SConscript can change aenv

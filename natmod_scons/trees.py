@@ -100,14 +100,24 @@ def _mpy_cross_label(env: Any) -> str:
     return f"mpy-cross for {env['NATMOD_MPY_VERSION']} at {program}"
 
 
-def configure(aenv: Any, tree: Tree, match_mpy_cross: bool) -> None:
+#: the step lines' arch label, and what it becomes with several trees (`LINK m.mpy [x64 v6.2]`)
+_ARCH_LABEL = "[$NATMOD_ARCH]"
+_TREE_LABEL = "[$NATMOD_ARCH v$NATMOD_MPY_VERSION]"
+
+
+def configure(aenv: Any, tree: Tree, match_mpy_cross: bool, several: bool = False) -> None:
     """Tree settings of one arch environment (after arches.configure).
 
     With `match_mpy_cross`, `$MPY_CROSS` becomes the compiler emitting the tree's version
     (the one found before when it does), looked up when a bytecode step first needs it.
+    With `several` trees, the quiet step lines name the tree's `.mpy` version after the arch.
     """
     aenv["NATMOD_MPY_VERSION"] = tree.mpy_label
     aenv["NATMOD_MPY_SUB_VERSION"] = tree.sub_version
+    if several:
+        for key, value in list(aenv.Dictionary().items()):
+            if key.endswith("COMSTR") and isinstance(value, str) and value.endswith(_ARCH_LABEL):
+                aenv[key] = value[: -len(_ARCH_LABEL)] + _TREE_LABEL
     if match_mpy_cross:
         aenv["NATMOD_MPY_CROSS_AT_HAND"] = str(aenv.get("MPY_CROSS") or "")
         aenv["NATMOD_MPYCROSS_AT_HAND_VERSION"] = str(aenv.get("NATMOD_MPYCROSS_VERSION") or "")
