@@ -1,0 +1,81 @@
+"""The documents the code points at: every "format.md N.N" (or older "spec N.N") reference
+names a section that docs/format.md has.
+
+Code comments cite format rules by section number so a reader can find the rule; a
+number that is not a heading sends them nowhere, and renumbering the document would do
+that silently to ~100 comments.  This test is what keeps the numbers honest.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMAT_MD = ROOT / "docs" / "format.md"
+
+#: where references may appear (the brief's three folders plus the tests, tools and README)
+SCANNED = ("natmod_tool", "natmod_scons", "docs", "tests", "tools", "README.md")
+
+_NUMBER = r"\d+(?:\.\d+)*"
+#: `spec 10.2, 10.4, 10.8`, `format.md sections 4, 5, 13.1 and 14`, `spec 13.3 and 15.1 item 8`
+REFERENCE = re.compile(rf"\b(?:[Ss]pec|format\.md)(?: sections?)? ({_NUMBER}(?:(?:\s*,\s*|\s+and\s+){_NUMBER}(?!\w))*)")
+#: `## 10. Linking`, `#### 10.5.2 Xtensa: ...`
+HEADING = re.compile(rf"^#+ ({_NUMBER})\.? ", re.MULTILINE)
+
+
+def headings(text: str) -> set[str]:
+    """Section numbers of a markdown document's numbered headings."""
+    return set(HEADING.findall(text))
+
+
+def references(text: str) -> list[str]:
+    """Every section number a text cites as `spec N.N` or `format.md N.N`."""
+    found = []
+    for match in REFERENCE.finditer(text):
+        found.extend(re.findall(_NUMBER, match[1]))
+    return found
+
+
+def scanned_files() -> list[Path]:
+    files: list[Path] = []
+    for name in SCANNED:
+        path = ROOT / name
+        if path.is_file():
+            files.append(path)
+        else:
+            files.extend(p for p in sorted(path.rglob("*")) if p.suffix in (".py", ".md") and p.is_file())
+    return [p for p in files if ".venv" not in p.parts]
+
+
+def test_reference_parser_reads_every_form() -> None:
+    text = (
+        "(spec 10.2, 10.4, 10.8) spec sections 4, 5, 13.1 and 14; spec 13.3 and\n15.1 item 8;"
+        " format.md 14.6. Spec 2 says; picolibc's specs file (spec 1, 2); spec 11.2 (a), (e)"
+    )
+    assert references(text) == ["10.2", "10.4", "10.8", "4", "5", "13.1", "14", "13.3", "15.1", "14.6"] + [
+        "2",
+        "1",
+        "2",
+        "11.2",
+    ]
+    assert headings("## 10. Linking\n#### 10.5.2 Xtensa\n### 3.1 varuint\n# Title 2\n") == {"10", "10.5.2", "3.1"}
+
+
+def test_format_md_has_sections_1_to_16() -> None:
+    numbers = headings(FORMAT_MD.read_text(encoding="utf-8"))
+    assert {str(n) for n in range(1, 17)} <= numbers
+
+
+def test_every_section_reference_exists() -> None:
+    numbers = headings(FORMAT_MD.read_text(encoding="utf-8"))
+    missing = []
+    count = 0
+    for path in scanned_files():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for number in references(text):
+            count += 1
+            if number not in numbers:
+                missing.append(f"{path.relative_to(ROOT)}: section {number}")
+    assert count > 50, f"only {count} references found: has the reference syntax changed? ({REFERENCE.pattern})"
+    assert not missing, "references to sections docs/format.md does not have:\n" + "\n".join(missing)
