@@ -79,3 +79,55 @@ def test_every_section_reference_exists() -> None:
                 missing.append(f"{path.relative_to(ROOT)}: section {number}")
     assert count > 50, f"only {count} references found: has the reference syntax changed? ({REFERENCE.pattern})"
     assert not missing, "references to sections docs/format.md does not have:\n" + "\n".join(missing)
+
+
+# --- docs/variables.md: the table of SCons variables, generated from the help strings -----------
+
+
+def _generator():
+    """tools/gen_variables_doc.py as a module (tools/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_variables_doc", ROOT / "tools" / "gen_variables_doc.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_variables_md_is_up_to_date() -> None:
+    gen = _generator()
+    current = gen.DOC.read_text(encoding="utf-8")
+    assert current == gen.render(current), f"docs/variables.md is out of date: run {gen.COMMAND}"
+
+
+def test_variables_table_has_a_row_per_declared_variable() -> None:
+    from natmod_scons.variables import NAMES
+
+    gen = _generator()
+    keys = [opt.key for opt in gen.declared_options()]
+    assert keys == list(NAMES)
+    table = gen.render_table()
+    for key in keys:
+        assert f"| `{key}` |" in table
+    assert "| `V` | `no` | `yes`, `no` |" in table
+
+
+def test_variables_table_reads_every_kind_of_scons_variable() -> None:
+    """EnumVariable/ListVariable/BoolVariable append their values to the help; they get a column."""
+    from SCons.Variables import BoolVariable, EnumVariable, ListVariable, Variables
+
+    opts = Variables(None, {})
+    opts.Add(EnumVariable("TOOL", "compiler to use", "gcc", allowed_values=("gcc", "clang")))
+    opts.Add(ListVariable("ARCHES", "arches to build", "all", names=["x64", "armv6m"]))
+    opts.Add(BoolVariable("QUIET", "say less | or nothing", True))
+    opts.Add("DIR", "folder of <arch> builds", "")
+    table = _generator().render_table(list(opts.options))
+    assert "| `TOOL` | `gcc` | `gcc`, `clang` | compiler to use |" in table
+    assert "| `ARCHES` | `all` | `all`, `none`, or a comma list of `x64`, `armv6m` | arches to build |" in table
+    assert "| `QUIET` | `yes` | `yes`, `no` | say less \\| or nothing |" in table
+    assert "| `DIR` | (empty) |  | folder of &lt;arch&gt; builds |" in table
+
+
+def test_generator_check_mode_agrees(capsys) -> None:
+    assert _generator().main(["--check"]) == 0, capsys.readouterr().err
