@@ -131,3 +131,50 @@ def test_variables_table_reads_every_kind_of_scons_variable() -> None:
 
 def test_generator_check_mode_agrees(capsys) -> None:
     assert _generator().main(["--check"]) == 0, capsys.readouterr().err
+
+
+# --- links between the documents ----------------------------------------------------------------
+
+#: `[text](target)`, not images and not inside inline code spans of the link text
+_LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = heading.strip().lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    """Anchors of a markdown file's headings (outside code blocks)."""
+    found, fenced = set(), False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            found.add(anchor(line.lstrip("#")))
+    return found
+
+
+def test_anchor_matches_github() -> None:
+    assert anchor(" C++ modules") == "c-modules"
+    assert anchor(" The C maths library (`sqrtf`, `sinf`, `pow`, ...)") == "the-c-maths-library-sqrtf-sinf-pow-"
+    assert anchor(" Testing modules on every arch: `scons test`") == "testing-modules-on-every-arch-scons-test"
+
+
+def test_relative_links_in_the_documents_resolve() -> None:
+    documents = [ROOT / "README.md", ROOT / "natmod_scons" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    broken = []
+    for doc in documents:
+        text = re.sub(r"```.*?```", "", doc.read_text(encoding="utf-8"), flags=re.DOTALL)
+        for target in _LINK.findall(text):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            path_part, _, fragment = target.partition("#")
+            path = (doc.parent / path_part).resolve() if path_part else doc
+            if not path.exists():
+                broken.append(f"{doc.relative_to(ROOT)}: {target}: no such file")
+            elif fragment and path.suffix == ".md" and fragment not in anchors(path):
+                broken.append(f"{doc.relative_to(ROOT)}: {target}: no such heading")
+    assert not broken, "\n".join(broken)
