@@ -134,9 +134,10 @@ def _mip_tree(env: Any, settings: Settings, builds: list[Published]) -> list:
     """`<name>/<arch>_<mpy>/<name>.mpy` with a concrete package.json beside each, a templated
     `<name>/package.json` for a mip that expands `{MPY_ARCH}`/`{MPY_VERSION}`, and `index.json`.
 
-    The concrete files serve every mip in use today (the folder URL `.../<name>/x64_6.3`);
-    the template one serves the mip of micropython-lib #1140 and `mpremote mip` of
-    micropython #19478 from the single URL `.../<name>`.
+    The concrete files serve every mip in use today (the folder URL `.../<name>/x64_6.3`), and
+    the mip of micropython-lib #1140 / `mpremote mip` of micropython #19478 from the single URL
+    `.../<name>/{MPY_ARCH}_{MPY_VERSION}`; the templated one serves `.../<name>` for a mip that
+    also expands the markers inside package files.
     """
     root = top_path(settings.dist_dir)
     base = settings.mip_base_url
