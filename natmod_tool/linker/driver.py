@@ -84,6 +84,7 @@ def link(
     static_qstr_ids: Mapping[str, int] | None = None,
     writable_data: bool = False,
     log: Callable[[int, str], None] | None = None,
+    mpy_sub_version: int | None = None,
 ) -> LinkResult:
     """Link ELF objects (paths or `(label, bytes)`) into native `.mpy` bytes for `arch`.
 
@@ -95,7 +96,8 @@ def link(
     `source_name` is stored as qstr 0 (default: "module.mpy").
     `log(level, line)` receives the reference's verbose lines.  `writable_data=True`
     accepts initialised `.data` and static BSS (docs/linker.md#writable-data) where the
-    reference refuses them.  Raises `LinkError`.
+    reference refuses them.  `mpy_sub_version` is the target tree's MPY_SUB_VERSION (default
+    3, MicroPython 1.23 and newer), for a build against an older or newer tree.  Raises `LinkError`.
     """
     try:
         info = get_arch(arch)
@@ -170,6 +172,7 @@ def link(
         bss_size=ctx.bss_size,
         relocs=ctx.records,
         word_size=info.word_size,
+        **({} if mpy_sub_version is None else {"sub_version": mpy_sub_version}),
     )
     ctx.log(1, f"arch:         {info.elf_machine}")
     ctx.log(1, f"text size:    {len(ctx.text)}")

@@ -28,9 +28,11 @@ __all__ = ["SMALL_INT_BITS", "encode_native_mpy", "encode_relocs", "feature_byte
 SMALL_INT_BITS = 31
 
 
-def feature_byte(arch_number: int, arch_flags: int) -> int:
-    """Header byte 2: arch number, sub-version 3, and 0x40 when arch flags follow."""
-    return (0x40 if arch_flags else 0) | (arch_number << 2) | MPY_SUB_VERSION
+def feature_byte(arch_number: int, arch_flags: int, sub_version: int = MPY_SUB_VERSION) -> int:
+    """Header byte 2: arch number, sub-version (3 unless the tree says otherwise), 0x40 when arch flags follow."""
+    if not 0 <= sub_version <= 3:
+        raise MpyError(f".mpy sub-version {sub_version} does not fit the header (0..3)")
+    return (0x40 if arch_flags else 0) | (arch_number << 2) | sub_version
 
 
 def _op_byte(dest: int, has_count: bool) -> int:
@@ -93,6 +95,7 @@ def encode_native_mpy(
     bss_size: int,
     relocs: Sequence[tuple[int, int, int]],
     word_size: int,
+    sub_version: int = MPY_SUB_VERSION,
 ) -> bytes:
     """The complete native `.mpy` file of spec section 4.
 
@@ -100,7 +103,7 @@ def encode_native_mpy(
     1-based id) is written as a static reference, any other inline as ASCII.  `relocs`
     are (base, byte offset, dest) triples in creation order: base 0 text / 1 rodata;
     dest 0/1/2 text/rodata/bss, 6 qstr table, 7 object table, 8 `mp_fun_table`, 9 + N
-    slot N.
+    slot N.  `sub_version` is the native ABI revision of the target MicroPython tree.
     """
     if not qstr_names:
         raise MpyError("the qstr table needs at least the source name")
@@ -110,7 +113,7 @@ def encode_native_mpy(
         raise MpyError(f"negative bss size {bss_size}")
     if not 0 <= arch_number <= 0x0F:
         raise MpyError(f"native arch number {arch_number} does not fit the header")
-    out = bytearray([MPY_MAGIC, MPY_VERSION, feature_byte(arch_number, arch_flags), SMALL_INT_BITS])
+    out = bytearray([MPY_MAGIC, MPY_VERSION, feature_byte(arch_number, arch_flags, sub_version), SMALL_INT_BITS])
     if arch_flags:
         out += encode_varuint(arch_flags)
     out += encode_varuint(len(qstr_names))
