@@ -179,14 +179,14 @@ class Family:
         raise NotImplementedError
 
     # -- hooks for the machines whose relocations are more than compute-and-pack --------
-    def take_section(self, state: Any, section: Any) -> None:
+    def take_section(self, state: Any, section: Section) -> None:
         """Receive an input section matched by `side_section_prefixes`."""
         raise NotImplementedError
 
     def prepare(self, ctx: LinkView, state: Any) -> None:
         """Before layout, after the generic GOT entries exist (xtensa: literal pools)."""
 
-    def extra_sections(self, ctx: LinkView, state: Any) -> list[Any]:
+    def extra_sections(self, ctx: LinkView, state: Any) -> list[Section]:
         """Sections the family adds after the GOT (xtensa: LIT), already built."""
         return []
 
@@ -200,6 +200,6 @@ class Family:
         """Apply a relocation classified `Kind.SPECIAL`."""
         raise NotImplementedError
 
-    def sections_to_scan(self, state: Any) -> list[Any]:
+    def sections_to_scan(self, state: Any) -> list[Section]:
         """Side sections whose relocations name undefined symbols too (for messages)."""
         return []
