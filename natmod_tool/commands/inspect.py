@@ -14,10 +14,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from ..arch import ARCH_FLAG_BITS
 from ..errors import MpyError
 from ..mpy.bytecode import FMT_JUMP, FMT_QSTR, decode_function
 from ..mpy.encoding import ConstObject
+from ..mpy.format import ARCH_FLAG_BITS
 from ..mpy.names import scope_flag_names
 from ..mpy.opnames import OpcodeNames
 from ..mpy.reader import (
