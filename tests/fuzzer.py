@@ -44,6 +44,8 @@ TARGETS = ("all", "link", "mpy")
 SLOW_CASE_SECONDS = 2.0  # a case slower than this is a finding
 HARD_TIMEOUT_SECONDS = 20  # a case still running after this is stopped (and is a finding)
 MEMORY_HEADROOM = 768 << 20  # address space a worker may add to what it had at start
+#: how many rejection messages that do not name the damaged file a campaign keeps per kind
+UNNAMED_SAMPLES = 3
 #: the label a mutated `.mpy` is read under; reader errors must name it
 MPY_LABEL = "fuzz.mpy"
 
@@ -591,6 +593,7 @@ class Outcome:
     rejected: bool = False
     error_class: str = ""  # the NatmodError subclass of the first rejection
     names_file: bool = False  # the first rejection's message mentions the damaged file
+    message: str = ""  # the first rejection's message
     seconds: float = 0.0
     finding: Finding | None = None
 
@@ -614,6 +617,7 @@ def judge(case: Case, name: str, action: Callable[[], object], outcome: Outcome)
             outcome.rejected = True
             outcome.error_class = type(exc).__name__
             outcome.names_file = case.file_name in message
+            outcome.message = message
     except _Timeout:
         raise
     except BaseException as exc:  # noqa: B036 - everything else is a finding
@@ -712,6 +716,8 @@ class Campaign:
     error_classes: Counter[str] = field(default_factory=Counter)
     slowest: float = 0.0
     findings: list[Finding] = field(default_factory=list)
+    #: per kind, the first few rejection messages that do not name the damaged file (to read, not to count)
+    unnamed: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, outcome: Outcome) -> None:
         """Count one case."""
@@ -721,6 +727,8 @@ class Campaign:
             self.rejected[outcome.kind] += 1
             self.error_classes[outcome.error_class] += 1
             self.names_file[outcome.kind] += int(outcome.names_file)
+            if not outcome.names_file:
+                self._note_unnamed(outcome.kind, [outcome.message])
         self.slowest = max(self.slowest, outcome.seconds)
         if outcome.finding is not None:
             self.findings.append(outcome.finding)
@@ -734,6 +742,13 @@ class Campaign:
         self.error_classes.update(other.error_classes)
         self.slowest = max(self.slowest, other.slowest)
         self.findings.extend(other.findings)
+        for kind, messages in other.unnamed.items():
+            self._note_unnamed(kind, messages)
+
+    def _note_unnamed(self, kind: str, messages: list[str]) -> None:
+        kept = self.unnamed.setdefault(kind, [])
+        kept.extend(m for m in messages if m not in kept)
+        del kept[UNNAMED_SAMPLES:]
 
     def report(self) -> list[str]:
         """The figures as lines of text."""
@@ -751,6 +766,9 @@ class Campaign:
             )
         classes = ", ".join(f"{name} {count}" for name, count in self.error_classes.most_common())
         lines.append(f"  errors: {classes or 'none'}")
+        for kind in sorted(self.unnamed):
+            for message in self.unnamed[kind]:
+                lines.append(f"  {kind} rejection not naming the file: {message[:160]}")
         return lines
 
 
