@@ -375,9 +375,10 @@ def _validate_viper(rc: RawCode, where: str, word_size: int | None) -> list[str]
     problems = []
     flags = rc.scope_flags or 0
     if flags & ~SCOPE_VIPER_FLAGS:
-        problems.append(f"{where}: unexpected scope flags 0x{flags:x} (only 0x10, 0x20, 0x40 allowed)")
+        allowed = ", ".join(f"0x{bit:x}" for bit in (SCOPE_VIPERRELOC, SCOPE_VIPERRODATA, SCOPE_VIPERBSS))
+        problems.append(f"{where}: unexpected scope flags 0x{flags:x} (only {allowed} allowed)")
     if not flags & SCOPE_VIPERRELOC:
-        problems.append(f"{where}: scope flag 0x10 (relocation stream) is not set")
+        problems.append(f"{where}: scope flag 0x{SCOPE_VIPERRELOC:x} (relocation stream) is not set")
     if rc.children:
         problems.append(
             f"{where}: viper code has {len(rc.children)} children "
