@@ -72,7 +72,8 @@ MPY_SUB_VERSION = 3
 FEATURE_ARCH_FLAGS = 0x40
 #: feature-byte bit no loader defines (a set bit 7 decodes as an arch >= 32)
 FEATURE_RESERVED = 0x80
-#: the largest arch number the writer puts in the feature byte's arch field
+#: the largest arch number the writer puts in the feature byte: a larger one would reach
+#: the arch-flags bit (0x10 << 2 == 0x40)
 MAX_HEADER_ARCH = 0x0F
 
 
@@ -82,7 +83,10 @@ def feature_byte(arch_number: int, arch_flags: int) -> int:
 
 
 def feature_arch(byte: int) -> int:
-    """The arch number as loaders decode it: `(byte >> 2) & 0x2F` (bit 4 of the field is not read)."""
+    """The arch number as loaders decode it: `(byte >> 2) & 0x2F`.
+
+    0x2F, not 0x3F: bit 4 of the arch field is feature bit 0x40, the arch-flags bit.
+    """
     return (byte >> 2) & 0x2F
 
 
