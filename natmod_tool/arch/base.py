@@ -20,7 +20,7 @@ class ArchInfo:
     """Facts about one `--arch` value (spec section 2)."""
 
     name: str
-    number: int  # native arch number in the .mpy header
+    number: int  # native arch number in the .mpy header: ARCH_NUMBERS[name] of mpy/format.py
     word_size: int  # W
     elf_machine: str  # pyelftools e_machine name, e.g. "EM_ARM"
     elf_class: int  # 32 or 64

@@ -23,6 +23,7 @@ from __future__ import annotations
 from ..errors import LinkError
 from ..linker.context import LinkContext, Reloc
 from ..linker.relocate import apply_data, place_of, unsupported
+from ..mpy.format import ARCH_NUMBERS
 from .base import ArchInfo, Family
 
 GOT_HI20, PCREL_HI20, HI20 = 20, 23, 26
@@ -309,10 +310,10 @@ class RiscvFamily(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} == {t:08x}")
 
 
-def _riscv(name: str, number: int, xlen: int, march: str, mabi: str, **kw) -> ArchInfo:
+def _riscv(name: str, xlen: int, march: str, mabi: str, **kw) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=xlen // 8,
         elf_machine="EM_RISCV",
         elf_class=xlen,
@@ -327,6 +328,6 @@ def _riscv(name: str, number: int, xlen: int, march: str, mabi: str, **kw) -> Ar
 
 
 ARCHES = (
-    _riscv("rv32imc", 11, 32, "rv32imac", "ilp32", supports_arch_flags=True),
-    _riscv("rv64imc", 12, 64, "rv64imac", "lp64"),
+    _riscv("rv32imc", 32, "rv32imac", "ilp32", supports_arch_flags=True),
+    _riscv("rv64imc", 64, "rv64imac", "lp64"),
 )

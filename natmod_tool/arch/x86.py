@@ -25,6 +25,7 @@ from __future__ import annotations
 from ..errors import LinkError
 from ..linker.context import LinkContext, Reloc
 from ..linker.relocate import direct_address, got_slot_address, place_of, unsupported
+from ..mpy.format import ARCH_NUMBERS
 from .base import ArchInfo, Family
 
 
@@ -128,10 +129,10 @@ class X64Family(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
 
 
-def _x86(name: str, number: int, bits: int, prefix: str, packages: tuple[str, ...], family: Family) -> ArchInfo:
+def _x86(name: str, bits: int, prefix: str, packages: tuple[str, ...], family: Family) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=bits // 8,
         elf_machine="EM_386" if bits == 32 else "EM_X86_64",
         elf_class=bits,
@@ -145,6 +146,6 @@ def _x86(name: str, number: int, bits: int, prefix: str, packages: tuple[str, ..
 
 
 ARCHES = (
-    _x86("x86", 1, 32, "i686-linux-gnu-", ("gcc-multilib",), X86Family()),
-    _x86("x64", 2, 64, "x86_64-linux-gnu-", ("gcc",), X64Family()),
+    _x86("x86", 32, "i686-linux-gnu-", ("gcc-multilib",), X86Family()),
+    _x86("x64", 64, "x86_64-linux-gnu-", ("gcc",), X64Family()),
 )

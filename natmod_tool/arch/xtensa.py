@@ -27,6 +27,7 @@ from __future__ import annotations
 from ..errors import LinkError
 from ..linker.context import GotEntry, LinkContext, Reloc, signed
 from ..linker.relocate import apply_data, place_of, unsupported
+from ..mpy.format import ARCH_NUMBERS
 from .base import ArchInfo, Family
 
 R_XTENSA_32, R_XTENSA_ASM_EXPAND, R_XTENSA_PLT, R_XTENSA_DIFF32, R_XTENSA_SLOT0_OP = 1, 11, 6, 19, 20
@@ -146,10 +147,10 @@ class XtensaFamily(Family):
 FAMILY = XtensaFamily()
 
 
-def _xtensa(name: str, number: int, **kw) -> ArchInfo:
+def _xtensa(name: str, **kw) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=4,
         elf_machine="EM_XTENSA",
         elf_class=32,
@@ -163,11 +164,10 @@ def _xtensa(name: str, number: int, **kw) -> ArchInfo:
 ARCHES = (
     _xtensa(
         "xtensa",
-        9,
         cross_prefix="xtensa-lx106-elf-",
         cflags=("-mforce-l32",),
         float_impl="NONE",
         debian_packages=("gcc-xtensa-lx106", "picolibc-xtensa-lx106-elf"),
     ),
-    _xtensa("xtensawin", 10, cross_prefix="xtensa-esp32-elf-", cflags=(), float_impl="FLOAT", rodata_in_text=False),
+    _xtensa("xtensawin", cross_prefix="xtensa-esp32-elf-", cflags=(), float_impl="FLOAT", rodata_in_text=False),
 )
