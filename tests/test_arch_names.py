@@ -52,7 +52,6 @@ ALLOWED = {
     "testrt/tools.py": "test runtime: host requirements per arch",
     # firmware facts per arch, not linker dispatch
     "mpy/compat.py": "which MicroPython release and emitter loads each arch, and its boards",
-    "mpy/reader.py": "arch flags are only valid for rv32imc (to move to mpy/format.py)",
     "mpy/merge.py": "docstring example of two arches with equal bytecode",
     # user-facing words: defaults, help texts and examples
     "commands/link.py": "--arch default and --arch-flags help",

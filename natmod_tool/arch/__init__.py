@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import NatmodError, did_you_mean
+from ..mpy.format import ARCH_FLAG_BITS, mpy_arch
 from . import arm, riscv, x86, xtensa
 from .base import ArchInfo, Family
 
@@ -71,9 +72,6 @@ ALIASES = {
     "riscv64": "rv64imc",
 }
 
-#: names of the arch-flag bits (spec 4: rv32imc only)
-ARCH_FLAG_BITS = {"zba": 1, "zcmp": 2}
-
 
 def get_arch(name: str) -> ArchInfo:
     """Look up an arch by its `--arch` name, with an error that lists the valid names."""
@@ -85,11 +83,9 @@ def get_arch(name: str) -> ArchInfo:
 
 
 def arch_by_number(number: int) -> ArchInfo | None:
-    """The arch whose .mpy header number is `number`, or None."""
-    for info in ARCHES.values():
-        if info.number == number:
-            return info
-    return None
+    """The arch whose .mpy header number is `number`, or None (the table is `mpy.format.MPY_ARCHES`)."""
+    known = mpy_arch(number)
+    return ARCHES.get(known.name) if known is not None else None
 
 
 def parse_arch_flags(arch: ArchInfo, value: str | int | None) -> int:

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from ..mpy.format import ARCH_NUMBERS
 from .base import ArchInfo, Family, Kind
 from .fields import check_range, read_le, relocation_names, sign_extend, write_le
 
@@ -104,10 +105,10 @@ THUMB1 = ArmFamily(thumb2=False)
 THUMB2 = ArmFamily(thumb2=True)
 
 
-def _arm(name: str, number: int, cflags: tuple[str, ...], float_impl: str, family: ArmFamily) -> ArchInfo:
+def _arm(name: str, cflags: tuple[str, ...], float_impl: str, family: ArmFamily) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=4,
         elf_class=32,
         text_alignments=(4,),
@@ -120,8 +121,8 @@ def _arm(name: str, number: int, cflags: tuple[str, ...], float_impl: str, famil
 
 
 ARCHES = (
-    _arm("armv6m", 4, ("-mcpu=cortex-m0",), "FLOAT", THUMB1),
-    _arm("armv7m", 5, ("-mcpu=cortex-m3",), "FLOAT", THUMB2),
-    _arm("armv7emsp", 7, ("-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"), "FLOAT", THUMB2),
-    _arm("armv7emdp", 8, ("-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"), "DOUBLE", THUMB2),
+    _arm("armv6m", ("-mcpu=cortex-m0",), "FLOAT", THUMB1),
+    _arm("armv7m", ("-mcpu=cortex-m3",), "FLOAT", THUMB2),
+    _arm("armv7emsp", ("-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"), "FLOAT", THUMB2),
+    _arm("armv7emdp", ("-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"), "DOUBLE", THUMB2),
 )

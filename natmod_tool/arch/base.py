@@ -75,7 +75,7 @@ class ArchInfo:
     """Facts about one `--arch` value (spec section 2)."""
 
     name: str
-    number: int  # native arch number in the .mpy header
+    number: int  # native arch number in the .mpy header: ARCH_NUMBERS[name] of mpy/format.py
     word_size: int  # W
     elf_class: int  # 32 or 64
     text_alignments: tuple[int, ...]  # `.text` alignments that raise no warning

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import LinkError
+from ..mpy.format import ARCH_NUMBERS
 from .base import ArchInfo, Family, Kind, LinkView
 from .fields import FieldRange, check_range, read_le, relocation_names, write_le
 
@@ -372,10 +373,10 @@ class RiscvFamily(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} == {t:08x}")
 
 
-def _riscv(name: str, number: int, xlen: int, march: str, mabi: str, **kw) -> ArchInfo:
+def _riscv(name: str, xlen: int, march: str, mabi: str, **kw) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=xlen // 8,
         elf_class=xlen,
         text_alignments=(2, 4),  # clang aligns .text to 4 (the loader's text block is word aligned)
@@ -390,6 +391,6 @@ def _riscv(name: str, number: int, xlen: int, march: str, mabi: str, **kw) -> Ar
 
 ARCHES = (
     # ESP32-C3/C6 execute rv32imc natmods from IRAM, so data placed next to the code faults there
-    _riscv("rv32imc", 11, 32, "rv32imac", "ilp32", supports_arch_flags=True, write_protected_code="ESP32-C3/C6"),
-    _riscv("rv64imc", 12, 64, "rv64imac", "lp64"),
+    _riscv("rv32imc", 32, "rv32imac", "ilp32", supports_arch_flags=True, write_protected_code="ESP32-C3/C6"),
+    _riscv("rv64imc", 64, "rv64imac", "lp64"),
 )

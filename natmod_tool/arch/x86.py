@@ -22,6 +22,7 @@ except the GOT words themselves.
 
 from __future__ import annotations
 
+from ..mpy.format import ARCH_NUMBERS
 from .base import ArchInfo, Family, Kind
 from .fields import check_range, read_le, relocation_names, sign_extend, write_le
 
@@ -112,10 +113,10 @@ class X64Family(_Le32Family):
         return self._kinds.get(rtype, Kind.UNSUPPORTED)
 
 
-def _x86(name: str, number: int, bits: int, prefix: str, packages: tuple[str, ...], family: Family) -> ArchInfo:
+def _x86(name: str, bits: int, prefix: str, packages: tuple[str, ...], family: Family) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=bits // 8,
         elf_class=bits,
         text_alignments=(1, 4),
@@ -128,6 +129,6 @@ def _x86(name: str, number: int, bits: int, prefix: str, packages: tuple[str, ..
 
 
 ARCHES = (
-    _x86("x86", 1, 32, "i686-linux-gnu-", ("gcc-multilib",), X86Family()),
-    _x86("x64", 2, 64, "x86_64-linux-gnu-", ("gcc",), X64Family()),
+    _x86("x86", 32, "i686-linux-gnu-", ("gcc-multilib",), X86Family()),
+    _x86("x64", 64, "x86_64-linux-gnu-", ("gcc",), X64Family()),
 )

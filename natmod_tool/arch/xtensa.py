@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import LinkError
+from ..mpy.format import ARCH_NUMBERS
 from .base import ArchInfo, Family, Kind, LinkView
 from .fields import FieldRange, check_range, relocation_names, sign_extend
 
@@ -217,10 +218,10 @@ class XtensaFamily(Family):
 FAMILY = XtensaFamily()
 
 
-def _xtensa(name: str, number: int, **kw) -> ArchInfo:
+def _xtensa(name: str, **kw) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=4,
         elf_class=32,
         text_alignments=(4,),
@@ -233,7 +234,6 @@ def _xtensa(name: str, number: int, **kw) -> ArchInfo:
 ARCHES = (
     _xtensa(
         "xtensa",
-        9,
         cross_prefix="xtensa-lx106-elf-",
         rom_externs="esp8266_rom.ld",  # the ESP8266 ROM's compiler support routines
         rom_name="ESP8266",
@@ -241,5 +241,5 @@ ARCHES = (
         float_impl="NONE",
         debian_packages=("gcc-xtensa-lx106", "picolibc-xtensa-lx106-elf"),
     ),
-    _xtensa("xtensawin", 10, cross_prefix="xtensa-esp32-elf-", cflags=(), float_impl="FLOAT", rodata_in_text=False),
+    _xtensa("xtensawin", cross_prefix="xtensa-esp32-elf-", cflags=(), float_impl="FLOAT", rodata_in_text=False),
 )

@@ -11,17 +11,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import LinkError
+from ..mpy.format import (
+    DEST_BSS,
+    DEST_FUN_TABLE,
+    DEST_OBJ_TABLE,
+    DEST_QSTR_TABLE,
+    DEST_RODATA,
+    DEST_TEXT,
+)
+from ..mpy.format import DEST_SLOT0 as DEST_SLOT0  # re-exported: got.py and relocate.py take it from here
 from ..mpy.names import FUN_TABLE_SLOTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..arch.base import ArchInfo
     from ..arch.fields import FieldRange
     from .elf import ElfReloc, ElfSymbol
-
-# Destination codes of the relocation stream (spec 5.1).
-DEST_TEXT, DEST_RODATA, DEST_BSS = 0, 1, 2
-DEST_QSTR_TABLE, DEST_OBJ_TABLE, DEST_FUN_TABLE = 6, 7, 8
-DEST_SLOT0 = 9
 
 IMAGE_DEST = {"text": DEST_TEXT, "rodata": DEST_RODATA, "bss": DEST_BSS}
 

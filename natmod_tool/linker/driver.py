@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Union
 
-from ..arch import ARCH_FLAG_BITS, get_arch, parse_arch_flags
+from ..arch import get_arch, parse_arch_flags
 from ..errors import LinkError, NatmodError
+from ..mpy.format import ARCH_FLAG_BITS, ARCH_FLAG_MASK
 from ..mpy.writer import encode_native_mpy
 from .archive import Archive, load_archive
 from .context import LinkContext
@@ -107,9 +108,10 @@ def link(
     except NatmodError as exc:
         raise LinkError(str(exc)) from None
     ctx = LinkContext(arch=info, log=log or (lambda level, line: None), writable_data=writable_data)
-    unknown_flags = flags & ~sum(ARCH_FLAG_BITS.values())
+    unknown_flags = flags & ~ARCH_FLAG_MASK
     if unknown_flags:  # the reference accepts any number; no firmware loads such a module
-        ctx.warn(f"arch flags {flags:#x} include bits {unknown_flags:#x} that no firmware knows (zba=1, zcmp=2)")
+        known = ", ".join(f"{name}={bit}" for name, bit in ARCH_FLAG_BITS.items())
+        ctx.warn(f"arch flags {flags:#x} include bits {unknown_flags:#x} that no firmware knows ({known})")
     if not objects:
         raise LinkError("no object files to link; give at least one .o")
     if qstr_names is None:

@@ -15,24 +15,14 @@ from collections.abc import Sequence
 from ..errors import MpyError
 from .bytecode import FMT_QSTR, OP_LOAD_CONST_OBJ, decode_function, encode_opcodes, encode_prelude_size
 from .encoding import encode_varuint
-from .reader import (
-    KIND_BYTECODE,
-    MPY_MAGIC,
-    MPY_SUB_VERSION,
-    MPY_VERSION,
-    MpyFile,
-    RawCode,
-    read_header,
-    read_mpy,
-)
+from .format import KIND_BYTECODE, MPY_MAGIC, MPY_SUB_VERSION, MPY_VERSION, feature_byte, mpy_arch
+from .reader import MpyFile, RawCode, read_header, read_mpy
 
 __all__ = ["merge", "outer_raw_code", "rewrite_raw_code"]
 
 
 def _arch_label(number: int) -> str:
-    from ..arch import arch_by_number
-
-    info = arch_by_number(number)
+    info = mpy_arch(number)
     return info.name if info is not None else f"arch #{number}"
 
 
@@ -149,7 +139,7 @@ def merge(
         raise MpyError("-march-flags: no input contains native code, a bytecode-only file has no arch flags")
 
     out = bytearray([MPY_MAGIC, MPY_VERSION])
-    out.append(((0x40 if flags else 0) | (arch << 2) | sub_version) if arch else 0)
+    out.append(feature_byte(arch, flags, sub_version) if arch else 0)
     out.append(small_int_bits)
     if flags:
         out += encode_varuint(flags)
