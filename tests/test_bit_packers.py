@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 
 from natmod_tool.arch import get_arch
 from natmod_tool.arch.arm import (
@@ -188,7 +189,7 @@ def le(data: bytes) -> int:
 @pytest.mark.parametrize("name", sorted(ASSEMBLED))
 def test_table_is_what_the_assembler_emits(name: str, tmp_path: Path) -> None:
     if not (shutil.which("llvm-mc") and shutil.which("llvm-objcopy")):
-        pytest.skip("llvm-mc/llvm-objcopy not installed (they come with clang)")
+        skip_or_fail("llvm-mc/llvm-objcopy not installed (they come with clang: run tools/bootstrap.sh)")
     triple, mattr, source, offset, expected = ASSEMBLED[name]
     src, obj, out = tmp_path / "s.s", tmp_path / "s.o", tmp_path / "s.bin"
     src.write_text(source)

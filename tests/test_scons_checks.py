@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 from scons_support import FILES, GREET_C, make_repo, run_scons, write
 
 
@@ -132,7 +133,7 @@ def test_missing_mpy_cross_is_named_when_a_py_source_is_declared(tmp_path, mpy_d
 
 def test_arches_and_skip_arches_leave_arches_out_with_one_notice(tmp_path, mpy_dir, installed_arches):
     if "x86" not in installed_arches:
-        pytest.skip("needs the x86 toolchain next to x64")
+        skip_or_fail("needs the x86 toolchain next to x64: run tools/bootstrap.sh")
     make_repo(tmp_path)
     _greet(tmp_path, 'env.NativeMpy("greet", ["greet.c"], ARCHES=["x64", "armv6m"])')
     write(
