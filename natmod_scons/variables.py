@@ -212,6 +212,21 @@ def read_settings(env: Any) -> Settings:
     )
 
 
+def env_settings(env: Any) -> Settings:
+    """`env`'s Settings, validated once and kept on it (`NATMOD_SETTINGS`; clones share it).
+
+    The tool, NatmodArchEnvs and NativeMpyProject all need them; they are read again only
+    when one of the variables changed since (an `env.Replace(ARCH=...)` in the SConstruct).
+    """
+    values = tuple(env.get(name) for name in NAMES)
+    cached = env.get("NATMOD_SETTINGS")
+    if cached is not None and cached[0] == values:
+        return cached[1]
+    settings = read_settings(env)
+    env["NATMOD_SETTINGS"] = (values, settings)
+    return settings
+
+
 def _cc_wrapper(env: Any) -> str:
     """CC_WRAPPER, or `ccache` for CCACHE=1 (both: ccache runs the wrapper, via CCACHE_PREFIX)."""
     wrapper = str(env.get("CC_WRAPPER", "") or "").strip()
