@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 from scons_support import SCONSTRUCT, make_repo, run_scons, write
 
-pytestmark = pytest.mark.scons
-
 #: prepended to an SConstruct: SCons' state before the tool is loaded
 BEFORE = """\
 import SCons.Node, SCons.Tool

@@ -23,8 +23,6 @@ from ..linker.context import LinkContext, Reloc, signed
 from ..linker.relocate import apply_data, direct_address, place_of, unsupported
 from .base import ArchInfo, Family
 
-_ARM_PACKAGES = ("gcc-arm-none-eabi", "libnewlib-arm-none-eabi")
-
 
 class ArmFamily(Family):
     """Thumb relocations; `thumb2` selects the long trampoline form."""
@@ -118,7 +116,7 @@ THUMB1 = ArmFamily(thumb2=False)
 THUMB2 = ArmFamily(thumb2=True)
 
 
-def _arm(name: str, number: int, cflags: tuple[str, ...], float_impl: str, family: ArmFamily) -> ArchInfo:
+def _arm(name: str, number: int, family: ArmFamily) -> ArchInfo:
     return ArchInfo(
         name=name,
         number=number,
@@ -126,17 +124,13 @@ def _arm(name: str, number: int, cflags: tuple[str, ...], float_impl: str, famil
         elf_machine="EM_ARM",
         elf_class=32,
         text_alignments=(4,),
-        cross_prefix="arm-none-eabi-",
-        cflags=("-mthumb", *cflags),
-        float_impl=float_impl,
-        debian_packages=_ARM_PACKAGES,
         family=family,
     )
 
 
 ARCHES = (
-    _arm("armv6m", 4, ("-mcpu=cortex-m0",), "FLOAT", THUMB1),
-    _arm("armv7m", 5, ("-mcpu=cortex-m3",), "FLOAT", THUMB2),
-    _arm("armv7emsp", 7, ("-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"), "FLOAT", THUMB2),
-    _arm("armv7emdp", 8, ("-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"), "DOUBLE", THUMB2),
+    _arm("armv6m", 4, THUMB1),
+    _arm("armv7m", 5, THUMB2),
+    _arm("armv7emsp", 7, THUMB2),
+    _arm("armv7emdp", 8, THUMB2),
 )

@@ -8,7 +8,7 @@ this package that builds `ArchInfo` entries and registering it in `__init__.py`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,13 +26,9 @@ class ArchInfo:
     elf_class: int  # 32 or 64
     text_alignments: tuple[int, ...]  # `.text` alignments that raise no warning
     family: Family
-    cross_prefix: str  # conventional cross compiler prefix (informational)
-    cflags: tuple[str, ...]  # per-arch compiler flags after -fpic -fno-common -U_FORTIFY_SOURCE
-    float_impl: str  # NONE, FLOAT or DOUBLE
     supports_arch_flags: bool = False
     rodata_in_text: bool = True  # False: .rodata/.data.rel.ro form a separate rodata image
     got_first: bool = False  # xtensa: GOT and LIT lead the section list
-    debian_packages: tuple[str, ...] = field(default=())
 
 
 class Family:

@@ -309,7 +309,7 @@ class RiscvFamily(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} == {t:08x}")
 
 
-def _riscv(name: str, number: int, xlen: int, march: str, mabi: str, **kw) -> ArchInfo:
+def _riscv(name: str, number: int, xlen: int, **kw) -> ArchInfo:
     return ArchInfo(
         name=name,
         number=number,
@@ -317,16 +317,12 @@ def _riscv(name: str, number: int, xlen: int, march: str, mabi: str, **kw) -> Ar
         elf_machine="EM_RISCV",
         elf_class=xlen,
         text_alignments=(2, 4),  # clang aligns .text to 4 (the loader's text block is word aligned)
-        cross_prefix="riscv64-unknown-elf-",
-        cflags=(f"-march={march}", f"-mabi={mabi}", "-mno-relax"),
-        float_impl="NONE",
-        debian_packages=("gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf"),
         family=RiscvFamily(xlen),
         **kw,
     )
 
 
 ARCHES = (
-    _riscv("rv32imc", 11, 32, "rv32imac", "ilp32", supports_arch_flags=True),
-    _riscv("rv64imc", 12, 64, "rv64imac", "lp64"),
+    _riscv("rv32imc", 11, 32, supports_arch_flags=True),
+    _riscv("rv64imc", 12, 64),
 )

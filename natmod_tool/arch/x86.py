@@ -128,7 +128,7 @@ class X64Family(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
 
 
-def _x86(name: str, number: int, bits: int, prefix: str, packages: tuple[str, ...], family: Family) -> ArchInfo:
+def _x86(name: str, number: int, bits: int, family: Family) -> ArchInfo:
     return ArchInfo(
         name=name,
         number=number,
@@ -136,15 +136,11 @@ def _x86(name: str, number: int, bits: int, prefix: str, packages: tuple[str, ..
         elf_machine="EM_386" if bits == 32 else "EM_X86_64",
         elf_class=bits,
         text_alignments=(1, 4),
-        cross_prefix=prefix,
-        cflags=("-fno-stack-protector",),
-        float_impl="DOUBLE",
-        debian_packages=packages,
         family=family,
     )
 
 
 ARCHES = (
-    _x86("x86", 1, 32, "i686-linux-gnu-", ("gcc-multilib",), X86Family()),
-    _x86("x64", 2, 64, "x86_64-linux-gnu-", ("gcc",), X64Family()),
+    _x86("x86", 1, 32, X86Family()),
+    _x86("x64", 2, 64, X64Family()),
 )

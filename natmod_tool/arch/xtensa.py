@@ -161,13 +161,6 @@ def _xtensa(name: str, number: int, **kw) -> ArchInfo:
 
 
 ARCHES = (
-    _xtensa(
-        "xtensa",
-        9,
-        cross_prefix="xtensa-lx106-elf-",
-        cflags=("-mforce-l32",),
-        float_impl="NONE",
-        debian_packages=("gcc-xtensa-lx106", "picolibc-xtensa-lx106-elf"),
-    ),
-    _xtensa("xtensawin", 10, cross_prefix="xtensa-esp32-elf-", cflags=(), float_impl="FLOAT", rodata_in_text=False),
+    _xtensa("xtensa", 9),
+    _xtensa("xtensawin", 10, rodata_in_text=False),
 )
