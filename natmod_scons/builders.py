@@ -179,7 +179,10 @@ def _source_name(target: list, env: Any) -> str:
 def _config_path(env: Any) -> str:
     """NATMOD_CONFIG_H as a path: a node (NativeMpy's) or a file name from the top folder."""
     config_h = env["NATMOD_CONFIG_H"]
-    return config_h.abspath if hasattr(config_h, "abspath") else env.File(str(config_h)).abspath
+    if hasattr(config_h, "abspath"):
+        return config_h.abspath
+    path = str(config_h)
+    return env.File(path if os.path.isabs(path) or path.startswith("#") else "#" + path).abspath
 
 
 def link_action(target: list, source: list, env: Any) -> int:

@@ -61,7 +61,10 @@ def from_environment(env: Any) -> None:
 
 def wanted_by_project(env: Any) -> bool:
     """Whether NativeMpyProject turns the speed-ups on: unless `NATMOD_SPEEDUPS` is false."""
-    return env.get(VARIABLE) is not False
+    from .variables import as_bool
+
+    value = env.get(VARIABLE)
+    return value is None or as_bool(value)
 
 
 def enabled(env: Any) -> bool:

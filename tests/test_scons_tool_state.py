@@ -112,11 +112,18 @@ def test_link_emitter_declares_the_sizes_file(tmp_path: Path, mpy_dir: Path) -> 
     assert "given=m/g.mpy,m/other.json\n" in result.stdout, result
 
 
-def test_link_without_config_header_is_one_line(tmp_path: Path, mpy_dir: Path) -> None:
-    write(tmp_path, "SConstruct", LINK_SCONSTRUCT.format(call='aenv.NatmodLink("calc.mpy", ["x.o"])'))
+@pytest.mark.parametrize(
+    ("call", "missing"),
+    [
+        ('aenv.NatmodLink("calc.mpy", ["x.o"])', "NATMOD_CONFIG_H"),
+        ('env.NatmodLink("calc.mpy", ["x.o"], NATMOD_CONFIG_H="calc.config.h")', "NATMOD_ARCH"),
+    ],
+)
+def test_link_without_what_it_needs_is_one_line(tmp_path: Path, mpy_dir: Path, call: str, missing: str) -> None:
+    write(tmp_path, "SConstruct", LINK_SCONSTRUCT.format(call=call))
     result = run_scons(tmp_path, f"MPY_DIR={mpy_dir}")
     assert result.returncode == 2, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result
-    assert lines[0].startswith("scons: *** natmod: NatmodLink(calc.mpy): no NATMOD_CONFIG_H"), result
+    assert lines[0].startswith(f"scons: *** natmod: NatmodLink(calc.mpy): no {missing}: "), result
     assert "KeyError" not in result.stderr and "Traceback" not in result.stderr, result
