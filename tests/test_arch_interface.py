@@ -68,9 +68,6 @@ TOY = ArchInfo(
     elf_class=32,
     text_alignments=(4,),
     family=ToyFamily(),
-    cross_prefix="toy-elf-",
-    cflags=(),
-    float_impl="NONE",
 )
 
 

@@ -18,8 +18,8 @@ import pytest
 from conftest import detect_installed_arches, skip_or_fail
 from scons_support import GREET_C, SCONSTRUCT, make_repo, scons_env, write
 
-from natmod_tool.arch import ARCHES
 from natmod_tool.testrun import runtime_problem
+from natmod_tool.toolchains import toolchain
 
 pytestmark = pytest.mark.runtime
 
@@ -283,7 +283,7 @@ def _bin_without_qemu(tmp_path: Path, arch: str) -> str:
 
     folder = tmp_path / "bin"
     folder.mkdir()
-    prefix = ARCHES[arch].cross_prefix
+    prefix = toolchain(arch).cross_prefix
     for tool in ("gcc", "g++", "ar", "ranlib"):
         found = shutil.which(prefix + tool)
         if found:

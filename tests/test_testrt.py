@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, show, skip_or_fail
 
-from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 from natmod_tool.testrt import TARGETS, ensure_runtime, runtime_problem
+from natmod_tool.toolchains import toolchain
 
 pytestmark = pytest.mark.runtime
 
@@ -88,7 +88,7 @@ if floats.HAS_FLOAT:
 
 
 def expected_floats(arch: str) -> str:
-    impl = ARCHES[arch].float_impl
+    impl = toolchain(arch).float_impl
     if impl == "NONE":
         return "has float: False\n"
     bits = 64 if impl == "DOUBLE" else 32

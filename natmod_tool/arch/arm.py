@@ -29,7 +29,6 @@ R_ARM_THM_JUMP24, R_ARM_TARGET1, R_ARM_PREL31 = 30, 38, 42
 R_ARM_THM_MOVW_ABS_NC, R_ARM_THM_MOVT_ABS, R_ARM_GOT_PREL, R_ARM_THM_JUMP11, R_ARM_TLS_GD32 = 47, 48, 96, 102, 104
 R_ARM_THM_ALU_ABS_G0_NC, R_ARM_THM_ALU_ABS_G1_NC, R_ARM_THM_ALU_ABS_G2_NC, R_ARM_THM_ALU_ABS_G3_NC = 132, 133, 134, 135
 
-_ARM_PACKAGES = ("gcc-arm-none-eabi", "libnewlib-arm-none-eabi")
 _BRANCHES = (R_ARM_THM_CALL, R_ARM_THM_JUMP24)
 
 
@@ -105,24 +104,20 @@ THUMB1 = ArmFamily(thumb2=False)
 THUMB2 = ArmFamily(thumb2=True)
 
 
-def _arm(name: str, cflags: tuple[str, ...], float_impl: str, family: ArmFamily) -> ArchInfo:
+def _arm(name: str, family: ArmFamily) -> ArchInfo:
     return ArchInfo(
         name=name,
         number=ARCH_NUMBERS[name],
         word_size=4,
         elf_class=32,
         text_alignments=(4,),
-        cross_prefix="arm-none-eabi-",
-        cflags=("-mthumb", *cflags),
-        float_impl=float_impl,
-        debian_packages=_ARM_PACKAGES,
         family=family,
     )
 
 
 ARCHES = (
-    _arm("armv6m", ("-mcpu=cortex-m0",), "FLOAT", THUMB1),
-    _arm("armv7m", ("-mcpu=cortex-m3",), "FLOAT", THUMB2),
-    _arm("armv7emsp", ("-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"), "FLOAT", THUMB2),
-    _arm("armv7emdp", ("-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"), "DOUBLE", THUMB2),
+    _arm("armv6m", THUMB1),
+    _arm("armv7m", THUMB2),
+    _arm("armv7emsp", THUMB2),
+    _arm("armv7emdp", THUMB2),
 )

@@ -19,7 +19,7 @@ symbol and the place, so nothing is ever truncated silently.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,13 +80,9 @@ class ArchInfo:
     elf_class: int  # 32 or 64
     text_alignments: tuple[int, ...]  # `.text` alignments that raise no warning
     family: Family
-    cross_prefix: str  # conventional cross compiler prefix (informational)
-    cflags: tuple[str, ...]  # per-arch compiler flags after -fpic -fno-common -U_FORTIFY_SOURCE
-    float_impl: str  # NONE, FLOAT or DOUBLE
     supports_arch_flags: bool = False
     rodata_in_text: bool = True  # False: .rodata/.data.rel.ro form a separate rodata image
     got_first: bool = False  # xtensa: GOT and LIT lead the section list
-    debian_packages: tuple[str, ...] = field(default=())
     #: boards of this arch that run module code from memory the CPU cannot write
     #: (static data next to the code faults there): named in a warning
     write_protected_code: str | None = None

@@ -373,17 +373,13 @@ class RiscvFamily(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} == {t:08x}")
 
 
-def _riscv(name: str, xlen: int, march: str, mabi: str, **kw) -> ArchInfo:
+def _riscv(name: str, xlen: int, **kw) -> ArchInfo:
     return ArchInfo(
         name=name,
         number=ARCH_NUMBERS[name],
         word_size=xlen // 8,
         elf_class=xlen,
         text_alignments=(2, 4),  # clang aligns .text to 4 (the loader's text block is word aligned)
-        cross_prefix="riscv64-unknown-elf-",
-        cflags=(f"-march={march}", f"-mabi={mabi}", "-mno-relax"),
-        float_impl="NONE",
-        debian_packages=("gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf"),
         family=RiscvFamily(xlen),
         **kw,
     )
@@ -391,6 +387,6 @@ def _riscv(name: str, xlen: int, march: str, mabi: str, **kw) -> ArchInfo:
 
 ARCHES = (
     # ESP32-C3/C6 execute rv32imc natmods from IRAM, so data placed next to the code faults there
-    _riscv("rv32imc", 32, "rv32imac", "ilp32", supports_arch_flags=True, write_protected_code="ESP32-C3/C6"),
-    _riscv("rv64imc", 64, "rv64imac", "lp64"),
+    _riscv("rv32imc", 32, supports_arch_flags=True, write_protected_code="ESP32-C3/C6"),
+    _riscv("rv64imc", 64),
 )

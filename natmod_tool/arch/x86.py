@@ -113,22 +113,18 @@ class X64Family(_Le32Family):
         return self._kinds.get(rtype, Kind.UNSUPPORTED)
 
 
-def _x86(name: str, bits: int, prefix: str, packages: tuple[str, ...], family: Family) -> ArchInfo:
+def _x86(name: str, bits: int, family: Family) -> ArchInfo:
     return ArchInfo(
         name=name,
         number=ARCH_NUMBERS[name],
         word_size=bits // 8,
         elf_class=bits,
         text_alignments=(1, 4),
-        cross_prefix=prefix,
-        cflags=("-fno-stack-protector",),
-        float_impl="DOUBLE",
-        debian_packages=packages,
         family=family,
     )
 
 
 ARCHES = (
-    _x86("x86", 32, "i686-linux-gnu-", ("gcc-multilib",), X86Family()),
-    _x86("x64", 64, "x86_64-linux-gnu-", ("gcc",), X64Family()),
+    _x86("x86", 32, X86Family()),
+    _x86("x64", 64, X64Family()),
 )

@@ -234,12 +234,8 @@ def _xtensa(name: str, **kw) -> ArchInfo:
 ARCHES = (
     _xtensa(
         "xtensa",
-        cross_prefix="xtensa-lx106-elf-",
         rom_externs="esp8266_rom.ld",  # the ESP8266 ROM's compiler support routines
         rom_name="ESP8266",
-        cflags=("-mforce-l32",),
-        float_impl="NONE",
-        debian_packages=("gcc-xtensa-lx106", "picolibc-xtensa-lx106-elf"),
     ),
-    _xtensa("xtensawin", cross_prefix="xtensa-esp32-elf-", cflags=(), float_impl="FLOAT", rodata_in_text=False),
+    _xtensa("xtensawin", rodata_in_text=False),
 )

@@ -80,7 +80,10 @@ class Fixes:
 
 def cli_fixes(arch: ArchInfo) -> Fixes:
     """The CLI's wording: its own flags, with the compiler command for this arch."""
-    cc = " ".join([f"{arch.cross_prefix}gcc", *arch.cflags])
+    from ..toolchains import toolchain
+
+    facts = toolchain(arch.name)
+    cc = " ".join([facts.gcc, *facts.cflags])
     return Fixes(
         generic="define them, add the library that has them with -l, or list them in --externs",
         runtime=f"link the compiler's libgcc: -l $({cc} -print-libgcc-file-name)",
