@@ -291,7 +291,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         support = env["NATMOD_RUNTIME_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [support.abspath, *menv["NATMOD_LINK_LIBS"]]
     toolchain = env["NATMOD_TOOLCHAIN"]
-    if toolchain.is_clang and toolchain.info.elf_machine == "EM_ARM":
+    if toolchain.is_clang and toolchain.facts.clang_aeabi_helpers:
         # clang's __aeabi_memcpy/__aeabi_memclr4 calls (support.py), searched before the others
         aeabi = env["NATMOD_AEABI_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [aeabi.abspath, *menv["NATMOD_LINK_LIBS"]]

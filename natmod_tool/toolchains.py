@@ -42,6 +42,8 @@ class ArchToolchain:
     picolibc_specs: bool = False
     #: clang's flags for the arch, in front of `cflags` (None: clang has no backend for it)
     clang_flags: tuple[str, ...] | None = None
+    #: clang calls the ARM EABI memory helpers (`__aeabi_memcpy`, ...), which natmods must bring
+    clang_aeabi_helpers: bool = False
 
     @property
     def gcc(self) -> str:
@@ -65,6 +67,7 @@ def _arm(arch: str, cflags: tuple[str, ...], float_impl: str, clang: tuple[str, 
         cxx_packages=_ARM_CXX,
         emulator_packages=("qemu-system-arm",),
         clang_flags=("--target=arm-none-eabi", _ARM_NEWLIB, *clang),
+        clang_aeabi_helpers=True,
     )
 
 
