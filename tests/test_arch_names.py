@@ -13,11 +13,12 @@ machine table living only in the family modules (`Family.elf_machine_number`).
 Whole words: identifiers such as `_dl_x86_cpu_features` or `__riscv_save_0` (names of
 C library routines in linker/hints.py, which say nothing about dispatch) do not match.
 
-`natmod_tool/linker/` has no exemption at all.  Outside it, the files in `ALLOWED`
-may name arches, each for the reason given: the tables other parts own (mpy format,
+`natmod_tool/linker/` has no exemption at all.  Outside it, the files in `ALLOWED` may
+name arches, each for the reason given: the tables other parts own (mpy format,
 toolchains, test runtime machines), firmware facts per arch (mpy/compat.py) and
-user-facing words (CLI defaults, help texts, docstring examples).  The test also
-fails when an existing file's exemption has become unnecessary, so the list stays
+user-facing words (CLI defaults, help texts, docstring examples).  `natmod_scons/` is
+searched the same way, with its own list (`SCONS_ALLOWED`): it names arches in words
+only.  Both tests also fail when an exemption has become unnecessary, so the lists stay
 exact.
 """
 
@@ -31,6 +32,7 @@ import pytest
 pytestmark = pytest.mark.fast
 
 ROOT = Path(__file__).resolve().parent.parent / "natmod_tool"
+SCONS_ROOT = ROOT.parent / "natmod_scons"
 
 WORDS = re.compile(
     r"\b(arm|armv6m|armv7m|armv7em|armv7emsp|armv7emdp|thumb|riscv|risc-v|rv32imc|rv64imc|rv32|rv64|"
@@ -101,3 +103,29 @@ def test_only_allowed_files_outside_arch_name_arches() -> None:
     assert offenders == {}, "name the arch's fact in natmod_tool/arch/ (ArchInfo or Family) instead"
     stale = sorted(k for k in ALLOWED if (ROOT / k).exists() and not found.get(k))
     assert stale == [], "these files no longer name an arch: remove them from ALLOWED"
+
+
+#: natmod_scons files that may name arches: none dispatches on one (the facts come from
+#: natmod_tool.toolchains and natmod_tool.arch); they name them in words users read
+SCONS_ALLOWED = {
+    "arches.py": "examples of compiler names and the ESP8266 ROM in comments",
+    "builders.py": "the ESP8266 ROM hint's words",
+    "checks.py": "MicroPython's module names (esp32) and an ARCHES= example",
+    "clang.py": "which targets Debian's clang has (docstrings)",
+    "cli.py": "examples of arch targets (`scons armv7m`)",
+    "helptext.py": "the example target of `scons -h` when no arch is requested",
+    "native_mpy.py": "ARCH_FLAGS only means something on rv32imc (docstring)",
+    "probes.py": "why the multilib folder wins (comment)",
+    "project.py": "the ARCH=all message and comments",
+    "support.py": "the ARM EABI helpers (docstring)",
+    "trees.py": "an example step line",
+    "variables.py": "the ARCH default and examples in the help",
+}
+
+
+def test_only_allowed_files_of_the_scons_tool_name_arches() -> None:
+    found = {str(p.relative_to(SCONS_ROOT)): _hits(p) for p in sorted(SCONS_ROOT.rglob("*.py"))}
+    offenders = {k: v for k, v in found.items() if v and k not in SCONS_ALLOWED}
+    assert offenders == {}, "take the arch's fact from natmod_tool.toolchains or natmod_tool.arch instead"
+    stale = sorted(k for k in SCONS_ALLOWED if (SCONS_ROOT / k).exists() and not found.get(k))
+    assert stale == [], "these files no longer name an arch: remove them from SCONS_ALLOWED"
