@@ -22,13 +22,15 @@ environment), where it fails them: a CI run must not pass by skipping everything
 from __future__ import annotations
 
 import functools
+import http.server
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -235,3 +237,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(item.path.name, pattern):
                 item.add_marker(getattr(pytest.mark, layer))
                 break
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    """`serve(folder)` -> base URL of an HTTP server for that folder on 127.0.0.1 only
+    (what mip installs from in the dist tests); stopped after the test."""
+    servers = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -13,16 +13,12 @@ has it: bootstrap uses pip).  The others use C-only modules or test the one-line
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -92,29 +88,6 @@ def header_version(path: Path) -> str:
     """`6.3` from a native `.mpy` header."""
     header = read_header(path.read_bytes(), str(path))
     return f"{header.version}.{header.sub_version}"
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    """`serve(folder)` -> base URL of an HTTP server on 127.0.0.1 (stopped after the test)."""
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def port_target(micropython: str) -> tuple[str, str]:

@@ -8,16 +8,12 @@ own `mip` from a local HTTP server.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -375,29 +371,6 @@ def test_sizes_builds_what_is_missing(tmp_path: Path, mpy_dir: Path) -> None:
 
 # ---------------------------------------------------------------------------------------
 # mip package files
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    """`serve(folder)` -> base URL of a local HTTP server for that folder (stopped after the test)."""
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def mip_install(micropython: str, url: str, target: Path) -> subprocess.CompletedProcess:
