@@ -23,7 +23,7 @@ class Target:
     """How to build and start the runtime for one `--arch`."""
 
     arch: str
-    family: str  # "hosted" (Linux process), "cortexm" or "riscv" (qemu board)
+    family: str  # "hosted" (Linux process), "cortexm", "riscv" or "xtensa" (qemu board)
     compiler: tuple[str, ...]  # C compiler argv prefix (also assembles and links)
     cpu_flags: tuple[str, ...]
     platform: str  # sys.platform inside the runtime
@@ -63,6 +63,7 @@ _VIRT_RAM = "64M"
 _VIRT_MEMORY = (("RAM_ORIGIN", "0x80000000"), ("RAM_LENGTH", _VIRT_RAM), ("STACK_SIZE", "1M"))
 _ARM_TOOLS = ("gcc-arm-none-eabi", "libnewlib-arm-none-eabi", "qemu-system-arm")
 _RISCV_TOOLS = ("gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf", "qemu-system-misc")
+_XTENSA_TOOLS = ("gcc-xtensa-lx106", "picolibc-xtensa-lx106-elf", "qemu-system-misc")
 
 
 def _cortexm(arch: str, machine: str, board: str, memory=_MPS2_MEMORY, small: bool = False) -> Target:
@@ -100,6 +101,28 @@ def _riscv(arch: str, qemu: str, extra: tuple[str, ...]) -> Target:
     )
 
 
+def _xtensa() -> Target:
+    """The ESP8266's lx106 core on qemu's sim machine, with simulator calls (`simcall`).
+
+    Not the natmods' -mforce-l32 (which only matters for reading IRAM, and the runtime
+    keeps its data in sysram0); literals next to the code and long calls, because the
+    firmware's code is larger than an L32R or CALL0 reaches.
+    """
+    return Target(
+        arch="xtensa",
+        family="xtensa",
+        compiler=("xtensa-lx106-elf-gcc",),
+        cpu_flags=("-mtext-section-literals", "-mlongcalls"),
+        platform="natmod-xtensa",
+        board="qemu xtensa sim (lx106, ESP8266 core)",
+        qemu="qemu-system-xtensa",
+        qemu_args=("-M", "sim", "-cpu", "lx106", *_QEMU_COMMON),
+        memory=(("RAM_ORIGIN", "0x60000000"), ("RAM_LENGTH", "16M"), ("STACK_SIZE", "256K")),
+        libs=("c", "gcc"),
+        packages=_XTENSA_TOOLS,
+    )
+
+
 def _hosted(arch: str, flags: tuple[str, ...], packages: tuple[str, ...]) -> Target:
     return Target(
         arch=arch,
@@ -134,6 +157,7 @@ TARGETS: dict[str, Target] = {
         _cortexm("armv7emdp", "mps2-an500", "qemu mps2-an500 (Cortex-M7, double FPU)"),
         _riscv("rv32imc", "qemu-system-riscv32", ()),
         _riscv("rv64imc", "qemu-system-riscv64", ("-mcmodel=medany",)),
+        _xtensa(),
         _hosted("x86", ("-m32",), ("gcc-multilib",)),
         _hosted("x64", (), ("gcc",)),
     )
