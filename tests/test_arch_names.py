@@ -52,6 +52,8 @@ ALLOWED = {
     "testrt/run.py": "test runtime: native vs qemu runs",
     "testrt/targets.py": "test runtime: the machine table (qemu boards per arch)",
     "testrt/tools.py": "test runtime: host requirements per arch",
+    "testrt/build.py": "test runtime: what its build digest covers (the xtensa ROM table)",
+    "testrt/romtable.py": "test runtime: the ESP8266 ROM jump table of the xtensa machine",
     # firmware facts per arch, not linker dispatch
     "mpy/compat.py": "which MicroPython release and emitter loads each arch, and its boards",
     "mpy/merge.py": "docstring example of two arches with equal bytecode",

@@ -24,7 +24,7 @@ class Target:
     """How to build and start the runtime for one `--arch`."""
 
     arch: str
-    family: str  # "hosted" (Linux process), "cortexm" or "riscv" (qemu board)
+    family: str  # "hosted" (Linux process), "cortexm", "riscv" or "xtensa" (qemu board)
     compiler: tuple[str, ...]  # C compiler argv prefix (also assembles and links)
     cpu_flags: tuple[str, ...]
     platform: str  # sys.platform inside the runtime
@@ -105,6 +105,28 @@ def _riscv(arch: str, qemu: str, extra: tuple[str, ...]) -> Target:
     )
 
 
+def _xtensa() -> Target:
+    """The ESP8266's lx106 core on qemu's sim machine, with simulator calls (`simcall`).
+
+    Not the natmods' -mforce-l32 (which only matters for reading IRAM, and the runtime
+    keeps its data in sysram0); literals next to the code and long calls, because the
+    firmware's code is larger than an L32R or CALL0 reaches.
+    """
+    return Target(
+        arch="xtensa",
+        family="xtensa",
+        compiler=("xtensa-lx106-elf-gcc",),
+        cpu_flags=("-mtext-section-literals", "-mlongcalls"),
+        platform="natmod-xtensa",
+        board="qemu xtensa sim (lx106, ESP8266 core)",
+        qemu="qemu-system-xtensa",
+        qemu_args=("-M", "sim", "-cpu", "lx106", *_QEMU_COMMON),
+        memory=(("RAM_ORIGIN", "0x60000000"), ("RAM_LENGTH", "16M"), ("STACK_SIZE", "256K")),
+        libs=("c", "gcc"),
+        packages=_tools("xtensa"),
+    )
+
+
 def _hosted(arch: str) -> Target:
     facts = toolchain(arch)
     assert facts.host_compiler is not None  # the hosted arches: x86, x64
@@ -141,6 +163,7 @@ TARGETS: dict[str, Target] = {
         _cortexm("armv7emdp", "mps2-an500", "qemu mps2-an500 (Cortex-M7, double FPU)"),
         _riscv("rv32imc", "qemu-system-riscv32", ()),
         _riscv("rv64imc", "qemu-system-riscv64", ("-mcmodel=medany",)),
+        _xtensa(),
         _hosted("x86"),
         _hosted("x64"),
     )
