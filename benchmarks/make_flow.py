@@ -72,9 +72,10 @@ def mpy_cross_binary() -> str:
 def rom_externs() -> str:
     """The ESP8266 ROM's addresses, which an xtensa module links against (as the SCons tool does
     by default; MicroPython's make flow takes them as MPY_EXTERN_SYM_FILE)."""
-    from natmod_tool.linker.undefined import ROM_ARCHES
+    from natmod_tool.arch import get_arch
+    from natmod_tool.linker.undefined import rom_externs_file
 
-    return ROM_ARCHES["xtensa"]
+    return rom_externs_file(get_arch("xtensa")) or ""
 
 
 def write_makefiles(root: Path, mpy_dir: str) -> list[Path]:

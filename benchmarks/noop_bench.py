@@ -51,7 +51,6 @@ from scaleout_bench import generate  # noqa: E402
 DUMP = """
 def _natmod_bench_dump():
     import json, os
-    from SCons.Node.Alias import Alias
     from SCons.Script import DEFAULT_TARGETS
     C_SUFFIXES = (".c", ".cpp", ".cc", ".cxx", ".S", ".sx")
     top = Dir("#").abspath
@@ -66,8 +65,10 @@ def _natmod_bench_dump():
         seen.add(node)
         deps = list(node.sources) + list(node.depends)
         todo.extend(deps)
-        if isinstance(node, Alias) or not node.has_builder() or node.get_executor() is None:
-            continue  # an alias (the default `natmods` under -Q) only leads to its nodes
+        if type(node).__name__ == "Alias":  # under -Q the default is the `natmods` alias: follow it
+            continue
+        if not node.has_builder() or node.get_executor() is None:
+            continue
         targets = node.get_executor().get_all_targets()
         if any(t in seen and t is not node for t in targets):
             continue

@@ -13,6 +13,11 @@ Use from another repository (no files to copy)::
     env.NativeMpyProject(["modules/*/SConscript"])
 
 or, equivalently, `Environment(tools=[natmod_scons.generate])`.
+
+The tool changes nothing outside the environment it sets up.  `NativeMpyProject` turns on
+the speed-ups that do (decider, implicit cache, `--debug=explain` fix, scanner shortcut;
+see speed.py) unless `NATMOD_SPEEDUPS=False`; elsewhere `natmod_scons.speedups(env)` or
+`Environment(tools=["natmod"], NATMOD_SPEEDUPS=True)` turns them on.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import os
 #: folder holding the `natmod` tool module, for SCons' `toolpath=`
 TOOLPATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "site_tools")
 
-__all__ = ["TOOLPATH", "exists", "generate", "options"]
+__all__ = ["TOOLPATH", "exists", "generate", "options", "speedups"]
 
 
 def generate(env: object) -> None:
@@ -44,3 +49,10 @@ def options(opts: object) -> None:
     from .variables import options as _options
 
     _options(opts)
+
+
+def speedups(env: object) -> None:
+    """Turn on the no-op build speed-ups for `env` (process-wide parts included; speed.py)."""
+    from .speed import speedups as _speedups
+
+    _speedups(env)

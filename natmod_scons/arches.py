@@ -1,8 +1,8 @@
 """Find each arch's cross compiler and make its construction environment.
 
-Why here and not in natmod_tool.arch: that registry holds the facts (prefix, flags, float
-implementation, Debian packages); this module only turns them into a SCons environment
-and decides which compiler binary serves an arch on this machine.  Finding compilers
+Why here and not in natmod_tool.toolchains: that table holds the facts (prefix, flags, float
+implementation, Debian packages, maths library); this module only turns them into a SCons
+environment and decides which compiler binary serves an arch on this machine.  Finding compilers
 uses PATH lookups only; the one compiler query per toolchain goes through the cached
 probe (probes.py), so reading SConscripts spawns nothing on a warm cache.
 """
@@ -17,8 +17,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from natmod_tool.arch import ArchInfo
-from natmod_tool.linker.undefined import ROM_ARCHES
+from natmod_tool.linker.undefined import rom_externs_file
 from natmod_tool.mpydir import natmod_digest
+from natmod_tool.toolchains import ArchToolchain
+from natmod_tool.toolchains import toolchain as facts_of
 
 from . import output
 from .clang import Choice, clang_flags
@@ -68,33 +70,6 @@ NATMOD_CXXCOM = (
 INCLUDE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
 #: searched last (-idirafter): `<climits>` for g++ without libstdc++ headers (RISC-V, lx106)
 CXX_FALLBACK_DIR = os.path.join(INCLUDE_DIR, "fallback")
-#: Debian packages with the C++ compiler, where it is not in the arch's own packages
-#: (g++-multilib: the 32-bit libstdc++ headers that `g++ -m32` needs for <climits>)
-#: (libstdc++-arm-none-eabi-newlib: arm-none-eabi-g++ has no C++ headers without it, not even <climits>)
-_ARM_CXX = ("libstdc++-arm-none-eabi-newlib",)
-CXX_PACKAGES = {
-    "x86": ("g++", "g++-multilib"),
-    "x64": ("g++",),
-    "armv6m": _ARM_CXX,
-    "armv7m": _ARM_CXX,
-    "armv7emsp": _ARM_CXX,
-    "armv7emdp": _ARM_CXX,
-}
-#: Debian packages of the emulators that run each arch's test runtime (`natmod test`)
-EMULATOR_PACKAGES = {
-    "armv6m": ("qemu-system-arm",),
-    "armv7m": ("qemu-system-arm",),
-    "armv7emsp": ("qemu-system-arm",),
-    "armv7emdp": ("qemu-system-arm",),
-    "rv32imc": ("qemu-system-misc",),
-    "rv64imc": ("qemu-system-misc",),
-    "xtensa": ("qemu-system-misc",),
-}
-
-#: The C maths library LINK_RUNTIME=1 uses instead of the compiler's own, with its Debian
-#: package: glibc's libm cannot be linked into a natmod (IFUNC, thread-local errno), musl's
-#: static libc is position independent and plain.
-MATH_LIBRARIES = {"x64": ("/usr/lib/x86_64-linux-musl/libc.a", "musl-dev")}
 
 
 @dataclass(frozen=True)
@@ -109,6 +84,11 @@ class Toolchain:
     compiler: str = "gcc"  # the TOOLCHAIN value: gcc, clang or clang-N
 
     @property
+    def facts(self) -> ArchToolchain:
+        """The arch's row of natmod_tool.toolchains."""
+        return facts_of(self.info.name)
+
+    @property
     def is_clang(self) -> bool:
         """clang compiles; headers, binutils and libraries are the GNU toolchain's."""
         return self.compiler != "gcc"
@@ -117,7 +97,8 @@ class Toolchain:
     def cxx_missing(self) -> str:
         """Why C++ sources cannot be compiled for this arch, with what to install."""
         wanted = " ".join(_cxx_argv(self.cc))
-        packages = CXX_PACKAGES.get(self.info.name, self.info.debian_packages)
+        facts = self.facts
+        packages = facts.packages if facts.cxx_packages is None else facts.cxx_packages
         if self.is_clang:
             wanted, packages = f"{self.compiler.replace('clang', 'clang++')}", (self.compiler,)
         hint = f"install the Debian package {' '.join(packages)}" if packages else f"put {wanted} on PATH"
@@ -146,7 +127,7 @@ class Toolchain:
         if choice == "libgcc":
             return self.support_libs()
         libm = self.probe.libm
-        override = MATH_LIBRARIES.get(self.info.name)
+        override = self.facts.math_library
         if override is not None and os.path.exists(override[0]):
             libm = override[0]
         return [lib for lib in (self.probe.libgcc, libm) if lib]
@@ -166,7 +147,7 @@ class Missing:
         """One phrase naming the Debian package(s) to install, or that there is none."""
         if self.why:
             return self.why
-        packages = self.info.debian_packages if self.packages is None else self.packages
+        packages = facts_of(self.info.name).packages if self.packages is None else self.packages
         if packages:
             return f"install the Debian package {' '.join(packages)} (apt-get install {' '.join(packages)})"
         return f"no Debian package provides it: put {self.compiler} on PATH"
@@ -179,27 +160,24 @@ class Missing:
         return f"ARCH={self.info.name} needs {self.compiler}, which is not on PATH: {self.hint}"
 
 
-def _uses_picolibc_specs(info: ArchInfo) -> tuple[str, str] | None:
+def _uses_picolibc_specs(facts: ArchToolchain) -> tuple[str, str] | None:
     """(triple, multilib dir) for arches whose reference build looks for picolibc.specs.
 
-    Spec 2 says this for rv32imc/rv64imc only; the multilib dir comes from the arch's own
-    `-march=`/`-mabi=` flags, the triple from its cross prefix.
+    Spec 2 says this for rv32imc/rv64imc only (`picolibc_specs` in the table); the multilib
+    dir comes from the arch's own `-march=`/`-mabi=` flags, the triple from its cross prefix.
     """
-    if info.elf_machine != "EM_RISCV":
+    if not facts.picolibc_specs:
         return None
-    opts = dict(flag[1:].split("=", 1) for flag in info.cflags if flag.startswith("-m") and "=" in flag)
-    return info.cross_prefix.rstrip("-"), f"{opts.get('march', '')}/{opts.get('mabi', '')}"
+    opts = dict(flag[1:].split("=", 1) for flag in facts.cflags if flag.startswith("-m") and "=" in flag)
+    return facts.cross_prefix.rstrip("-"), f"{opts.get('march', '')}/{opts.get('mabi', '')}"
 
 
-def _candidates(info: ArchInfo) -> list[tuple[str, ...]]:
-    """Compiler argv prefixes to try, best first (x86 falls back to the host gcc's -m32)."""
-    own = (f"{info.cross_prefix}gcc",)
+def _candidates(facts: ArchToolchain) -> list[tuple[str, ...]]:
+    """Compiler argv prefixes to try, best first (on an x86 host, x86/x64 fall back to the host gcc)."""
     host_x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
-    if info.name == "x86" and host_x86:
-        return [own, ("gcc", "-m32")]
-    if info.name == "x64" and host_x86:
-        return [own, ("gcc",)]
-    return [own]
+    if facts.host_compiler is not None and host_x86:
+        return [(facts.gcc,), facts.host_compiler]
+    return [(facts.gcc,)]
 
 
 def _cxx_argv(cc: tuple[str, ...]) -> tuple[str, ...]:
@@ -231,7 +209,7 @@ def _with_clang(gnu: Toolchain, choice: Choice, cache: ProbeCache) -> Toolchain 
     if binary is None:
         return Missing(info, choice.cc, packages=(choice.package,))
     argv = (choice.cc, *flags)
-    own = cache.get(binary, list(argv), list(info.cflags), None)  # its version; libraries stay GNU's
+    own = cache.get(binary, list(argv), list(facts_of(info.name).cflags), None)  # its version; libraries stay GNU's
     probe = replace(gnu.probe, version=own.version, specs=None)
     cxx = (choice.cxx, *flags) if shutil.which(choice.cxx) else None
     return replace(gnu, cc=argv, probe=probe, cxx=cxx, compiler=choice.name)
@@ -239,19 +217,20 @@ def _with_clang(gnu: Toolchain, choice: Choice, cache: ProbeCache) -> Toolchain 
 
 def _find_gnu(info: ArchInfo, cache: ProbeCache) -> Toolchain | Missing:
     """The first working GNU compiler for `info`, or a `Missing` saying what to install."""
-    flags = list(info.cflags)
-    for argv in _candidates(info):
+    facts = facts_of(info.name)
+    flags = list(facts.cflags)
+    for argv in _candidates(facts):
         binary = shutil.which(argv[0])
         if binary is None:
             continue
-        probe = cache.get(binary, list(argv), flags, _uses_picolibc_specs(info))
+        probe = cache.get(binary, list(argv), flags, _uses_picolibc_specs(facts))
         if len(argv) > 1 and probe.libgcc is None:
             continue  # `gcc -m32` without the 32-bit multilib cannot build anything
-        prefix = info.cross_prefix if argv[0].startswith(info.cross_prefix) else ""
+        prefix = facts.cross_prefix if argv[0].startswith(facts.cross_prefix) else ""
         cxx = _cxx_argv(argv)
         found_cxx = cxx if shutil.which(cxx[0]) else None
         return Toolchain(info=info, cc=argv, binutils_prefix=prefix, probe=probe, cxx=found_cxx)
-    return Missing(info=info, compiler=f"{info.cross_prefix}gcc")
+    return Missing(info=info, compiler=facts.gcc)
 
 
 def _command(env: Any, name: str) -> str:
@@ -308,7 +287,7 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
         if key not in kept:
             env[key] = value
     env["NATMOD_STD_CFLAGS"] = list(STD_CFLAGS)
-    env["NATMOD_FLOAT_CFLAGS"] = [f"-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_{info.float_impl.upper()}"]
+    env["NATMOD_FLOAT_CFLAGS"] = [f"-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_{toolchain.facts.float_impl.upper()}"]
     env["NATMOD_STD_CXXFLAGS"] = list(STD_CXXFLAGS)
     env["NATMOD_CXX_FALLBACK_DIR"] = CXX_FALLBACK_DIR
     env["CPPPATH"] = [".", mpy_dir, *env.get("CPPPATH", []), INCLUDE_DIR]
@@ -321,7 +300,7 @@ def configure(env: Any, toolchain: Toolchain, mpy_dir: str) -> None:
     env["LIBPREFIX"] = "lib"
     env["LIBSUFFIX"] = ".a"
     # fixed addresses of the firmware ROM's compiler support routines (ESP8266), linked by default
-    env["NATMOD_ROM_EXTERNS"] = ROM_ARCHES.get(info.name, "")
+    env["NATMOD_ROM_EXTERNS"] = rom_externs_file(info) or ""
 
 
 def compiler_settings(env: Any, toolchain: Toolchain) -> dict[str, Any]:
@@ -335,7 +314,7 @@ def compiler_settings(env: Any, toolchain: Toolchain) -> dict[str, Any]:
         "RANLIB": _binutil(env, toolchain.binutils_prefix, "ranlib"),
         "NATMOD_TOOLCHAIN": toolchain,
         "NATMOD_CC_VERSION": toolchain.probe.version,
-        "NATMOD_ARCH_CFLAGS": [*COMMON_ARCH_CFLAGS, *toolchain.info.cflags, *toolchain.specs_flags],
+        "NATMOD_ARCH_CFLAGS": [*COMMON_ARCH_CFLAGS, *toolchain.facts.cflags, *toolchain.specs_flags],
     }
 
 

@@ -3,8 +3,9 @@
 * `NatmodQstrHeader`: sources -> `<name>.config.h` (Python action, rewritten only when
   its text changes, so unchanged qstrs recompile nothing);
 * `NatmodMpyCross`: `x.py` -> `x.py.mpy` with `mpy-cross -march=ARCH` (a command);
-* `NatmodLink`: objects -> native `.mpy` (and `<name>.size.json`, its figures) through
-  `natmod_tool.link` in-process;
+* `NatmodLink`: objects -> native `.mpy` through `natmod_tool.link` in-process; its
+  emitter adds the side output `<name>.size.json` (the link's figures, `scons sizes`),
+  so SCons knows, cleans and caches it like the `.mpy`;
 * `NatmodMerge`: native `.mpy` + bytecode `.mpy` files -> `<name>.mpy`.
 
 Why Python actions for link and merge: no Python start-up per module, and their
@@ -31,6 +32,7 @@ from natmod_tool.errors import LinkError, NatmodError
 from natmod_tool.fileio import write_atomic
 
 from .compilesig import CompileAction
+from .output import fail
 from .variables import as_bool
 
 #: what must re-run the link besides its files (the linker's whole input besides files)
@@ -45,8 +47,9 @@ LINK_SIGNATURE = (
     "NATMOD_ARCH_FLAGS",
     "NATMOD_SOURCE_NAME",
     "NATMOD_TOOL_VERSION",
+    "NATMOD_MPY_TREE_ID",  # the tree's sub-version goes into the header
 )
-MERGE_SIGNATURE = ("NATMOD_ARCH_FLAGS", "NATMOD_TOOL_VERSION")
+MERGE_SIGNATURE = ("NATMOD_ARCH_FLAGS", "NATMOD_TOOL_VERSION", "NATMOD_MPY_TREE_ID")
 QSTR_SIGNATURE = ("NATMOD_MPY_TREE_ID", "NATMOD_TOOL_VERSION")
 #: each step's signature is one variable holding those values: NativeMpy sets it to a plain
 #: string (signature_text), so a no-op build substitutes one value per step instead of eight;
@@ -136,6 +139,54 @@ def qstr_header_action(target: list, source: list, env: Any) -> int:
     return 0
 
 
+#: what the link of a module writes besides it, named after the module
+SIZE_SUFFIX = ".size.json"
+#: the link's own target names: `<name>.native.mpy` (merged later) or `<name>.mpy`
+_LINK_SUFFIXES = (".native.mpy", ".mpy")
+
+
+def module_stem(filename: str) -> str:
+    """`calc` for `calc.native.mpy` or `calc.mpy` (a link target), else the name itself."""
+    for suffix in _LINK_SUFFIXES:
+        if filename.endswith(suffix) and len(filename) > len(suffix):
+            return filename[: -len(suffix)]
+    return filename
+
+
+def link_emitter(target: list, source: list, env: Any) -> tuple[list, list]:
+    """Declare the link's side output `<name>.size.json` beside its `.mpy`; check its inputs.
+
+    A target list that names the sizes file already is left as it is.  The variables the
+    link cannot do without are checked here, while SConscripts are read, so a missing
+    one is one line naming the target instead of a KeyError in the middle of the build.
+    """
+    where = f"NatmodLink({target[0]})"
+    if not env.get("NATMOD_ARCH"):
+        fail(f"{where}: no NATMOD_ARCH: call it on a per-arch environment (NativeMpyProject/NatmodArchEnvs)")
+    if not env.get("NATMOD_CONFIG_H"):
+        fail(
+            f"{where}: no NATMOD_CONFIG_H: pass the module's qstr config header (the NatmodQstrHeader "
+            "target), e.g. env.NatmodLink(target, objects, NATMOD_CONFIG_H=header), or use env.NativeMpy"
+        )
+    if len(target) == 1:
+        target = [*target, target[0].dir.File(module_stem(target[0].name) + SIZE_SUFFIX)]
+    return target, source
+
+
+def _source_name(target: list, env: Any) -> str:
+    """The name stored in the module (qstr 0): NATMOD_SOURCE_NAME, else `<name>.mpy`."""
+    return env.get("NATMOD_SOURCE_NAME") or module_stem(target[0].name) + ".mpy"
+
+
+def _config_path(env: Any) -> str:
+    """NATMOD_CONFIG_H as a path: a node (NativeMpy's) or a file name from the top folder."""
+    config_h = env["NATMOD_CONFIG_H"]
+    if hasattr(config_h, "abspath"):
+        return config_h.abspath
+    path = str(config_h)
+    return env.File(path if os.path.isabs(path) or path.startswith("#") else "#" + path).abspath
+
+
 def link_action(target: list, source: list, env: Any) -> int:
     """Link the objects (sources, in order) into a native `.mpy` with natmod_tool.link."""
     import natmod_tool
@@ -147,21 +198,22 @@ def link_action(target: list, source: list, env: Any) -> int:
             # labelled by their path from the top folder, as every other step line names files
             [(node.path, Path(node.abspath).read_bytes()) for node in source],
             env["NATMOD_ARCH"],
-            qstrs=env["NATMOD_CONFIG_H"].abspath,
+            qstrs=_config_path(env),
             libs=list(env.get("NATMOD_LINK_LIBS", [])),
             math_libs=list(env.get("NATMOD_MATH_LIBS", [])),
             externs=externs or None,
             arch_flags=env.get("NATMOD_ARCH_FLAGS") or None,
-            source_name=env["NATMOD_SOURCE_NAME"],
+            source_name=_source_name(target, env),
             writable_data=True,  # static variables and initialised globals just work (docs/linker.md)
+            mpy_sub_version=env.get("NATMOD_MPY_SUB_VERSION"),
         )
         for warning in getattr(result, "warnings", ()) or ():
             sys.stderr.write(f"natmod: warning: {target[0].name} [{env['NATMOD_ARCH']}]: {warning}\n")
         write_atomic(target[0].abspath, result.mpy)
-        if len(target) > 1:  # the figures `scons sizes` reads back
-            write_atomic(target[1].abspath, size_record(result, env).encode())
+        if len(target) > 1:  # the figures `scons sizes` reads back (link_emitter declares it)
+            write_atomic(target[1].abspath, size_record(result, env, _source_name(target, env)).encode())
         if as_bool(env.get("SIZE", False)):
-            module = env["NATMOD_SOURCE_NAME"]
+            module = _source_name(target, env)
             sys.stdout.write(f"SIZE {module} [{env['NATMOD_ARCH']}]: {result.summary()}\n")
             sys.stdout.flush()
     except UndefinedSymbolError as exc:
@@ -206,11 +258,11 @@ SIZE_FIELDS = (
 )
 
 
-def size_record(result: Any, env: Any) -> str:
+def size_record(result: Any, env: Any, source_name: str) -> str:
     """The link's figures as JSON text (module, arch, then SIZE_FIELDS)."""
     import json
 
-    record = {"module": env["NATMOD_SOURCE_NAME"].removesuffix(".mpy"), "arch": env["NATMOD_ARCH"]}
+    record = {"module": source_name.removesuffix(".mpy"), "arch": env["NATMOD_ARCH"]}
     record.update({key: int(getattr(result, attr)) for key, attr in SIZE_FIELDS})
     return json.dumps(record, indent=1) + "\n"
 
@@ -221,11 +273,17 @@ def merge_action(target: list, source: list, env: Any) -> int:
 
     try:
         inputs = [(node.name, Path(node.abspath).read_bytes()) for node in source]
-        data = merge(inputs, march_flags=env.get("NATMOD_ARCH_FLAGS") or None)
+        data = merge(inputs, march_flags=env.get("NATMOD_ARCH_FLAGS") or None, **_sub_version(env))
         write_atomic(target[0].abspath, data)
     except (NatmodError, OSError) as exc:
         return _error(target, env, "MERGE", exc)
     return 0
+
+
+def _sub_version(env: Any) -> dict[str, int]:
+    """The tree's MPY_SUB_VERSION for merge (none outside a tree's environment: merge's default)."""
+    value = env.get("NATMOD_MPY_SUB_VERSION")
+    return {} if value is None else {"sub_version": int(value)}
 
 
 def _no_scan(node: Any, env: Any, path: tuple = ()) -> list:
@@ -306,6 +364,7 @@ def add_builders(env: Any) -> None:
     )
     env["BUILDERS"]["NatmodLink"] = SCons.Builder.Builder(
         action=SCons.Action.Action(_timed("LINK", link_action), "$NATMOD_LINKCOMSTR", varlist=LINK_VARLIST),
+        emitter=link_emitter,
         source_scanner=no_scan,
     )
     env["BUILDERS"]["NatmodMerge"] = SCons.Builder.Builder(

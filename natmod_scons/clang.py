@@ -1,12 +1,13 @@
 """TOOLCHAIN=clang: clang as the compiler, the GNU cross toolchain as headers, binutils and libraries.
 
-Why a separate table: clang is one binary for every target, so what gcc learns from its
-name (`arm-none-eabi-gcc`) clang needs as flags: the `--target` triple, the float ABI
-where the triple's default differs from the GNU toolchain's multilib (Cortex-M0/M3 have
+Why clang needs more than a name: clang is one binary for every target, so what gcc learns
+from its name (`arm-none-eabi-gcc`) clang needs as flags: the `--target` triple, the float
+ABI where the triple's default differs from the GNU toolchain's multilib (Cortex-M0/M3 have
 no FPU: soft), and where the C library headers live (clang's bare-metal drivers know no
-Debian paths).  Everything else stays the GNU toolchain's: `ar`/`ranlib`, libgcc and
-newlib/picolibc/libm for LINK_RUNTIME=1 (asked of the arch's gcc, see arches.py), so a
-clang module links the same runtime as a gcc one.  Xtensa has no clang backend in Debian.
+Debian paths); those flags are the `clang_flags` of natmod_tool.toolchains.  Everything else
+stays the GNU toolchain's: `ar`/`ranlib`, libgcc and newlib/picolibc/libm for
+LINK_RUNTIME=1 (asked of the arch's gcc, see arches.py), so a clang module links the same
+runtime as a gcc one.  Xtensa has no clang backend in Debian.
 """
 
 from __future__ import annotations
@@ -14,24 +15,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from natmod_tool.toolchains import TOOLCHAINS
+
 #: TOOLCHAIN values: gcc (default), clang (Debian's default clang) or clang-N (that version)
 _CLANG = re.compile(r"clang(?:-(\d+))?")
 #: the clang versions bootstrap installs and the tests build with
 SUPPORTED_VERSIONS = ("14", "15", "16")
 
-_ARM_NEWLIB = "--sysroot=/usr/lib/arm-none-eabi"  # newlib's <string.h>, <math.h>, libstdc++'s <climits>
-_PICOLIBC = ("-isystem", "/usr/lib/picolibc/riscv64-unknown-elf/include")
-
-#: arch -> flags put in front of the arch's own (natmod_tool.arch cflags) when clang compiles
+#: arch -> flags put in front of the arch's own (natmod_tool.toolchains cflags) when clang compiles
 CLANG_FLAGS: dict[str, tuple[str, ...]] = {
-    "x86": ("--target=i686-linux-gnu",),
-    "x64": ("--target=x86_64-linux-gnu",),
-    "armv6m": ("--target=arm-none-eabi", _ARM_NEWLIB, "-mfloat-abi=soft"),
-    "armv7m": ("--target=arm-none-eabi", _ARM_NEWLIB, "-mfloat-abi=soft"),
-    "armv7emsp": ("--target=arm-none-eabi", _ARM_NEWLIB),
-    "armv7emdp": ("--target=arm-none-eabi", _ARM_NEWLIB),
-    "rv32imc": ("--target=riscv32-unknown-elf", *_PICOLIBC),
-    "rv64imc": ("--target=riscv64-unknown-elf", *_PICOLIBC),
+    name: facts.clang_flags for name, facts in TOOLCHAINS.items() if facts.clang_flags is not None
 }
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from natmod_tool.arch import ARCHES
 
+from .trees import split_list
+
 #: indentation of the description under each `NAME=value` line
 INDENT = " " * 6
 WIDTH = 100
@@ -35,7 +37,7 @@ def _mpy_dir_in_use(value: str) -> str:
 def _shown_value(env: Any, key: str, actual: Any) -> str:
     """The value this run uses, as a user would type it."""
     if key == "MPY_DIR":
-        return _mpy_dir_in_use(str(actual or ""))
+        return ",".join(_mpy_dir_in_use(entry) for entry in split_list(str(actual or "")))  # one or several trees
     if key == "MPY_CROSS":
         return str(env.get("MPY_CROSS") or actual or "")
     if isinstance(actual, bool):

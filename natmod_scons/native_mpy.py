@@ -291,7 +291,7 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         support = env["NATMOD_RUNTIME_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [support.abspath, *menv["NATMOD_LINK_LIBS"]]
     toolchain = env["NATMOD_TOOLCHAIN"]
-    if toolchain.is_clang and toolchain.info.elf_machine == "EM_ARM":
+    if toolchain.is_clang and toolchain.facts.clang_aeabi_helpers:
         # clang's __aeabi_memcpy/__aeabi_memclr4 calls (support.py), searched before the others
         aeabi = env["NATMOD_AEABI_SUPPORT"].archive()
         menv["NATMOD_LINK_LIBS"] = [aeabi.abspath, *menv["NATMOD_LINK_LIBS"]]
@@ -315,12 +315,11 @@ def native_mpy(env: Any, name: str, sources: Any, **overrides: Any) -> Any:
         bytecode += menv.NatmodMpyCross(target, _readable(src), NATMOD_PY_NAME=rel, **options)
 
     final = env.File(f"{name}.mpy")
-    sizes = env.File(f"{name}.size.json")  # the link's figures, for `scons sizes`
+    # [.mpy, .size.json]: the emitter adds the link's figures, for `scons sizes`
+    native = menv.NatmodLink(env.File(f"{name}.native.mpy") if bytecode else final, objects)
+    sizes = native[1]
     if bytecode:
-        native = menv.NatmodLink([env.File(f"{name}.native.mpy"), sizes], objects)
         menv.NatmodMerge(final, [native[0], *bytecode])
-    else:
-        native = menv.NatmodLink([final, sizes], objects)
     menv.Depends(native, [config_h, *extra_deps])
 
     registry = env.get("NATMOD_REGISTRY")

@@ -38,9 +38,12 @@ VERBOSE_COMSTRS = {
         "${_concat('-l ', NATMOD_LINK_LIBS, '', __env__)} ${_concat('--math-lib ', NATMOD_MATH_LIBS, '', __env__)} "
         "${'-e ' + NATMOD_ROM_EXTERNS if NATMOD_ROM_EXTERNS else ''} "
         "${'-e ' + NATMOD_EXTERNS if NATMOD_EXTERNS else ''} "
+        "${'--mpy-sub-version %s' % NATMOD_MPY_SUB_VERSION if NATMOD_MPY_SUB_VERSION != 3 else ''} "
         "--source-name $NATMOD_SOURCE_NAME --writable-data -o $TARGET $SOURCES"
     ),
-    "NATMOD_MERGECOMSTR": "natmod_tool.merge($SOURCES, march_flags=$NATMOD_ARCH_FLAGS) -> $TARGET",
+    "NATMOD_MERGECOMSTR": (
+        "natmod_tool.merge($SOURCES, march_flags=$NATMOD_ARCH_FLAGS, sub_version=$NATMOD_MPY_SUB_VERSION) -> $TARGET"
+    ),
     "NATMOD_MIPCOMSTR": "mip package file -> $TARGET",
     "NATMOD_COMPILEDBCOMSTR": "compilation database [$NATMOD_ARCH] -> $TARGET",
 }

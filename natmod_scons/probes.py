@@ -5,7 +5,10 @@ the toolchain's libgcc and libm (or picolibc's libc), and `gcc -m32` is only usa
 the 32-bit multilib is installed.  Spawning compilers for that on every `scons` run
 would make a no-op rebuild slow, so answers are stored in a per-user JSON cache keyed
 by the compiler's identity (resolved path, size, mtime) and its arch flags: an upgraded
-compiler is asked again, nothing else is.
+compiler is asked again, nothing else is.  An answer is also asked again when the package
+database changed since (picolibc's specs file and newlib's libm come in packages of their
+own, installed after the compiler or removed without touching it) or when a file it names
+is gone, so a probe taken before `apt-get install picolibc-...` is never kept.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from pathlib import Path
 from natmod_tool.fileio import write_atomic
 
 #: bump when the probe's questions change, so stale entries are ignored
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
+
+#: Debian's package database: it changes whenever a package is installed or removed
+PACKAGE_DB = "/var/lib/dpkg/status"
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,21 @@ def run_probe(cc: list[str], flags: list[str], picolibc: tuple[str, str] | None)
     return Probe(version=version[0] if version else "", specs=specs, libgcc=libgcc, libm=libm)
 
 
+def system_stamp() -> str:
+    """When the installed packages last changed ("" where there is no dpkg database)."""
+    try:
+        return str(os.stat(PACKAGE_DB).st_mtime_ns)
+    except OSError:
+        return ""
+
+
+def _still_valid(entry: dict, stamp: str) -> bool:
+    """Whether a cached answer can stand: same package set, and every file it names exists."""
+    if entry.get("stamp") != stamp:
+        return False
+    return all(entry.get(name) is None or os.path.isfile(entry[name]) for name in ("specs", "libgcc", "libm"))
+
+
 class ProbeCache:
     """The per-user cache; one instance per SCons process (see `shared()`)."""
 
@@ -115,13 +136,14 @@ class ProbeCache:
             entries = self._load()
             key = self.key(binary, cc, flags)
             hit = entries.get(key)
-            if hit is not None:
+            stamp = system_stamp()
+            if hit is not None and _still_valid(hit, stamp):
                 try:
-                    return Probe(**hit)
+                    return Probe(**{k: v for k, v in hit.items() if k != "stamp"})
                 except TypeError:
                     pass
             probe = run_probe(cc, flags, picolibc)
-            entries[key] = asdict(probe)
+            entries[key] = {**asdict(probe), "stamp": stamp}
             self._save(entries)
             return probe
 

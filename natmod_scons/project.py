@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from natmod_tool.arch import ARCHES
-from natmod_tool.errors import NatmodError
 
-from . import arches, checks, cli, distlog, helptext, output, probes, publish, replay, testing
+from . import arches, checks, cli, distlog, helptext, output, probes, publish, replay, speed, testing, trees
 from .clang import parse_toolchain
 from .support import AEABI_SOURCES, RuntimeSupport
-from .variables import Settings, read_settings, top_path
+from .variables import Settings, env_settings, top_path
 
 
 @dataclass
@@ -89,23 +88,16 @@ class Registry:
 
 def _settings(env: Any) -> Settings:
     try:
-        return read_settings(env)
+        return env_settings(env)
     except ValueError as exc:
         output.fail(str(exc))
 
 
-def _mpy_dir(settings: Settings) -> str:
-    """The MicroPython tree, resolved by natmod_tool (explicit, $MPY_DIR, or the cached sdist)."""
+def _mpy_dirs(settings: Settings) -> list[trees.Tree]:
+    """The MicroPython trees (MPY_DIR's comma list, else $MPY_DIR, else the cached sdist)."""
     from SCons.Script import GetOption
 
-    from natmod_tool.mpydir import resolve_mpy_dir
-
-    try:
-        return str(resolve_mpy_dir(settings.mpy_dir or None, fetch=not GetOption("help")))
-    except NatmodError as exc:
-        if GetOption("help"):
-            return settings.mpy_dir  # `scons -h` must work before the tree is fetched
-        output.fail(str(exc))
+    return trees.resolve(settings.mpy_dir, for_help=bool(GetOption("help")))
 
 
 def arch_envs(env: Any) -> list[Any]:
@@ -141,19 +133,25 @@ def arch_envs(env: Any) -> list[Any]:
     if not found:
         output.fail("ARCH=all found no installed toolchain: install gcc (x64) or a cross compiler")
 
-    mpy_dir = _mpy_dir(settings)
+    mpy_dirs = _mpy_dirs(settings)
+    several = len(mpy_dirs) > 1
     registry = env.get("NATMOD_REGISTRY") or Registry()
     env["NATMOD_REGISTRY"] = registry
+    # one registry per tree: a module is declared once per arch *and* tree
+    registries = env.get("NATMOD_TREE_REGISTRIES") or [registry, *(Registry() for _tree in mpy_dirs[1:])]
+    env["NATMOD_TREE_REGISTRIES"] = registries
     result_envs = []
-    for toolchain in found:
-        aenv = env.Clone()
-        arches.configure(aenv, toolchain, mpy_dir)
-        aenv["NATMOD_LINK_RUNTIME"] = settings.link_runtime
-        aenv["NATMOD_BUILD_DIR"] = os.path.join(settings.build_dir, toolchain.info.name)
-        aenv["NATMOD_RUNTIME_SUPPORT"] = RuntimeSupport(aenv)  # before any SConscript can change aenv
-        aenv["NATMOD_AEABI_SUPPORT"] = RuntimeSupport(aenv, AEABI_SOURCES, "natmod_aeabi")  # clang on ARM
-        aenv["NATMOD_REGISTRY"] = registry
-        result_envs.append(aenv)
+    for tree, tree_registry in zip(mpy_dirs, registries):
+        for toolchain in found:
+            aenv = env.Clone()
+            arches.configure(aenv, toolchain, tree.path)
+            trees.configure(aenv, tree, match_mpy_cross=several or not settings.mpy_cross, several=several)
+            aenv["NATMOD_LINK_RUNTIME"] = settings.link_runtime
+            aenv["NATMOD_BUILD_DIR"] = trees.build_dir(settings.build_dir, tree, toolchain.info.name, several)
+            aenv["NATMOD_RUNTIME_SUPPORT"] = RuntimeSupport(aenv)  # before any SConscript can change aenv
+            aenv["NATMOD_AEABI_SUPPORT"] = RuntimeSupport(aenv, AEABI_SOURCES, "natmod_aeabi")  # clang on ARM
+            aenv["NATMOD_REGISTRY"] = tree_registry
+            result_envs.append(aenv)
     env["NATMOD_ARCH_ENVS"] = result_envs
     return result_envs
 
@@ -200,8 +198,8 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     (`DIST_DIR/DIST_PATTERN` copies and mip package files), `sizes`, `compiledb`, `test`,
     `natmods`, per-arch, per-module and per-module-and-arch aliases, makes `scons -c` remove
     the arch build folders, our compile_commands.json and dist files, defaults `-j` to the
-    CPUs and lists the targets in `scons -h` (cli.py, distlog.py, helptext.py).  Returns the
-    `<name>.mpy` nodes.
+    CPUs, turns the speed-ups on unless `NATMOD_SPEEDUPS=False` (speed.py) and lists the
+    targets in `scons -h` (cli.py, distlog.py, helptext.py).  Returns the `<name>.mpy` nodes.
     """
     import SCons.Util
     from SCons.Script import GetOption
@@ -209,10 +207,16 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     patterns = [str(p) for p in SCons.Util.flatten([sconscripts])]
     paths = _sconscript_paths(env, patterns)
     settings = _settings(env)
+    fast = speed.wanted_by_project(env)
+    if fast:  # before the arch clones are made: they inherit the decider
+        speed.speedups(env)
     envs = arch_envs(env)
-    registry: Registry = env["NATMOD_REGISTRY"]
-    start = len(registry.modules)
-    registry.collecting = True
+    for aenv in envs if fast else ():  # clones made earlier (NatmodArchEnvs) too
+        speed.speedups(aenv)
+    registries: list[Registry] = env["NATMOD_TREE_REGISTRIES"]
+    starts = [len(registry.modules) for registry in registries]
+    for registry in registries:
+        registry.collecting = True
     top = env.Dir("#").abspath
     plain = {path: replay.plain_calls(os.path.join(top, path)) for path in paths}  # read once, not per arch
     for aenv in envs:
@@ -229,34 +233,44 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
                 duplicate=False,
                 exports={"env": aenv, **extra},
             )
-    registry.collecting = False
-    registry.report_skipped()
+    for registry in registries:
+        registry.collecting = False
+        registry.report_skipped()
 
-    modules = registry.modules[start:]
+    per_tree = [registry.modules[start:] for registry, start in zip(registries, starts)]
+    modules = [module for tree_modules in per_tree for module in tree_modules]
+    extras = [
+        registry.extras.get((name, arch), {})
+        for registry, tree_modules in zip(registries, per_tree)
+        for name, arch, _node in tree_modules
+    ]
+    tree_label = {id(aenv["NATMOD_REGISTRY"]): aenv["NATMOD_MPY_VERSION"] for aenv in envs}
+    labels = [
+        tree_label.get(id(registry), "") for registry, tree_modules in zip(registries, per_tree) for _m in tree_modules
+    ]
     nodes = [node for _name, _arch, node in modules]
-    dist = []
-    for name, arch, node in modules:
-        filename = settings.dist_pattern.format(name=name, arch=arch)
-        copy = env.InstallAs(env.File(os.path.join(top_path(settings.dist_dir), filename)), node)
-        env.Clean(node, copy)  # `scons -c` removes published copies too
-        dist += copy
-        if settings.mip_pattern:
-            version = registry.extras.get((name, arch), {}).get("version", "0.1.0")
-            manifest = publish.mip_package(env, settings, name, arch, filename, version)
-            env.Clean(node, manifest)
-            dist += manifest
+    published = [
+        publish.Published(name, arch, label, node, extra.get("version", "0.1.0"))
+        for (name, arch, node), label, extra in zip(modules, labels, extras)
+    ]
+    dist = publish.declare_dist(env, settings, published, several=len(registries) > 1)
     dist += distlog.declare(env, settings, dist, nodes)  # stale dist files go on the next dist / -c
     cli.alias(env, "dist", dist)
-    extras = [registry.extras.get((name, arch), {}) for name, arch, _node in modules]
-    publish.sizes_alias(env, [(*module, extra) for module, extra in zip(modules, extras)])
-    testing.declare(env, settings, envs, modules, registry.extras)  # `scons test`
+    shown = [
+        (name, f"{arch}_{label}" if len(registries) > 1 else arch, node)
+        for (name, arch, node), label in zip(modules, labels)
+    ]
+    publish.sizes_alias(env, [(*module, extra) for module, extra in zip(shown, extras)])
+    first_tree = [aenv for aenv in envs if aenv["NATMOD_REGISTRY"] is registries[0]]
+    testing.declare(env, settings, first_tree, per_tree[0], registries[0].extras)  # `scons test`: the first tree
     compiledb = publish.compiledb(env, settings, envs, [x["config_h"] for x in extras if "config_h" in x])
     if settings.compiledb:
         env.Default(compiledb)
     env.Clean(nodes, publish.written_by_scons(compiledb))  # never a compile_commands.json of the user's
     for aenv in envs:
         arch = aenv["NATMOD_ARCH"]
-        arch_nodes = [node for _n, a, node in modules if a == arch]
+        tree = aenv["NATMOD_MPY_VERSION"]
+        arch_nodes = [node for (_n, a, node), label in zip(modules, labels) if a == arch and label == tree]
         cli.alias(env, arch, arch_nodes)
         # `scons -c` also removes the arch's folder (library objects, empty folders)
         env.Clean(arch_nodes, env.Dir(top_path(aenv["NATMOD_BUILD_DIR"])))

@@ -4,7 +4,10 @@
   (`MIP_PATTERN`, default `{name}-{arch}.json`): `mip.install()` on a board then fetches
   the `.mpy` and stores it as `<name>.mpy`, the name `import` looks for.  URLs are
   relative to the package file (mip resolves them from its folder), or absolute under
-  `MIP_BASE_URL` for older mip versions that only take full URLs.
+  `MIP_BASE_URL` for older mip versions that only take full URLs.  `DIST_LAYOUT=mip` (the
+  default with several MPY_DIR trees) writes the `<name>/<arch>_<mpy>/` tree instead, with
+  a templated `<name>/package.json` and `index.json` (docs/dist.md).  Package and index
+  files are written by SCons' Textfile action, so a changed text rewrites only that file.
 * `scons sizes` prints one table row per module and arch from the `<name>.size.json`
   files the link step writes (natmod_tool's LinkResult figures) and the `.mpy` sizes.
 * `scons compiledb` writes `BUILD_DIR/<arch>/compile_commands.json` per arch and a
@@ -19,11 +22,29 @@ import json
 import os
 import posixpath
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from . import output
 from .builders import SIZE_FIELDS
 from .variables import Settings, top_path
+
+#: the folder of one build in the mip tree: what mip substitutes for `{MPY_ARCH}_{MPY_VERSION}`
+#: (micropython-lib #1140, micropython #19478), e.g. `x64_6.3`
+MIP_FOLDER = "{arch}_{mpy}"
+MIP_TEMPLATE_FOLDER = "{MPY_ARCH}_{MPY_VERSION}"
+INDEX_NAME = "index.json"
+
+
+@dataclass(frozen=True)
+class Published:
+    """One module build `dist` publishes."""
+
+    name: str
+    arch: str
+    mpy: str  # the tree's .mpy version, "6.3"
+    node: Any  # the built `<name>.mpy`
+    version: str  # the module's version (VERSION=, MIP_VERSION)
 
 
 def mip_package_text(name: str, url: str, version: str) -> str:
@@ -31,20 +52,33 @@ def mip_package_text(name: str, url: str, version: str) -> str:
     return json.dumps({"urls": [[f"{name}.mpy", url]], "version": version}, indent=2) + "\n"
 
 
-def _write_value(target: list, source: list, env: Any) -> int:
-    """Write the text of the Value source to the target (atomically)."""
-    from natmod_tool.fileio import write_atomic
+@functools.lru_cache(maxsize=1)
+def _text_builder() -> Any:
+    """SCons' Textfile action (content from Value sources, so a changed text rewrites the file)
+    with our one-line `MIP` message; one builder for every package and index file."""
+    import SCons.Action
+    import SCons.Builder
+    import SCons.Node.Python
+    from SCons.Tool import textfile
 
-    write_atomic(target[0].abspath, source[0].read().encode())
-    return 0
+    return SCons.Builder.Builder(
+        action=SCons.Action.Action(textfile._action, "$NATMOD_MIPCOMSTR", varlist=["LINESEPARATOR"]),
+        source_factory=SCons.Node.Python.Value,
+    )
 
 
-def mip_package(env: Any, settings: Settings, name: str, arch: str, mpy_name: str, version: str) -> list:
+def text_file(env: Any, path: str, text: str) -> list:
+    """Declare `path` (an SCons path) holding `text`."""
+    lines = text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+    return _text_builder()(env, env.File(path), [*lines, ""], LINESEPARATOR="\n")
+
+
+def mip_package(env: Any, settings: Settings, name: str, arch: str, mpy_name: str, version: str, mpy: str = "") -> list:
     """Declare `DIST_DIR/<MIP_PATTERN>` for one module and arch; returns its nodes.
 
     `mpy_name` is the module's file name in DIST_DIR (DIST_PATTERN applied).
     """
-    manifest_name = settings.mip_pattern.format(name=name, arch=arch)
+    manifest_name = settings.mip_pattern.format(name=name, arch=arch, mpy=mpy)
     if settings.mip_base_url:
         url = f"{settings.mip_base_url}/{mpy_name}"
     else:
@@ -56,16 +90,90 @@ def mip_package(env: Any, settings: Settings, name: str, arch: str, mpy_name: st
                 "(e.g. DIST_PATTERN={name}/{arch}/{name}.mpy MIP_PATTERN={name}/{arch}/package.json), "
                 "or set MIP_BASE_URL"
             )
-    target = env.File(os.path.join(top_path(settings.dist_dir), manifest_name))
-    return env.Command(target, env.Value(mip_package_text(name, url, version)), _mip_action())
+    return text_file(
+        env, os.path.join(top_path(settings.dist_dir), manifest_name), mip_package_text(name, url, version)
+    )
 
 
-@functools.lru_cache(maxsize=1)
-def _mip_action() -> Any:
-    """One action for every package file: making a function action hashes its code."""
-    import SCons.Action
+def dist_layout(settings: Settings, several: bool) -> str:
+    """DIST_LAYOUT with `auto` decided: the mip tree for several trees, else the flat patterns."""
+    if settings.dist_layout == "auto":
+        return "mip" if several else "flat"
+    return settings.dist_layout
 
-    return SCons.Action.Action(_write_value, "$NATMOD_MIPCOMSTR")
+
+def declare_dist(env: Any, settings: Settings, builds: list[Published], several: bool) -> list:
+    """The `dist` files of every build (the copies, package files, the index); returns their nodes."""
+    if dist_layout(settings, several) == "mip":
+        return _mip_tree(env, settings, builds)
+    dist: list = []
+    seen: dict[str, Published] = {}
+    for build in builds:
+        filename = settings.dist_pattern.format(name=build.name, arch=build.arch, mpy=build.mpy)
+        other = seen.setdefault(filename, build)
+        if other is not build:
+            output.fail(
+                f"DIST_PATTERN={settings.dist_pattern} names {filename} for {build.name} of .mpy v{other.mpy} and "
+                f"v{build.mpy}: put {{mpy}} in DIST_PATTERN and MIP_PATTERN, or use DIST_LAYOUT=mip"
+            )
+        dist += _copy(env, settings, filename, build.node)
+        if settings.mip_pattern:
+            manifest = mip_package(env, settings, build.name, build.arch, filename, build.version, build.mpy)
+            env.Clean(build.node, manifest)
+            dist += manifest
+    return dist
+
+
+def _copy(env: Any, settings: Settings, filename: str, node: Any) -> list:
+    copy = env.InstallAs(env.File(os.path.join(top_path(settings.dist_dir), filename)), node)
+    env.Clean(node, copy)  # `scons -c` removes published copies too
+    return copy
+
+
+def _mip_tree(env: Any, settings: Settings, builds: list[Published]) -> list:
+    """`<name>/<arch>_<mpy>/<name>.mpy` with a concrete package.json beside each, a templated
+    `<name>/package.json` for a mip that expands `{MPY_ARCH}`/`{MPY_VERSION}`, and `index.json`.
+
+    The concrete files serve every mip in use today (the folder URL `.../<name>/x64_6.3`), and
+    the mip of micropython-lib #1140 / `mpremote mip` of micropython #19478 from the single URL
+    `.../<name>/{MPY_ARCH}_{MPY_VERSION}`; the templated one serves `.../<name>` for a mip that
+    also expands the markers inside package files.
+    """
+    root = top_path(settings.dist_dir)
+    base = settings.mip_base_url
+    dist: list = []
+    index: dict[str, dict[str, Any]] = {}
+    for build in builds:
+        folder = f"{build.name}/{MIP_FOLDER.format(arch=build.arch, mpy=build.mpy)}"
+        dist += _copy(env, settings, f"{folder}/{build.name}.mpy", build.node)
+        url = f"{base}/{folder}/{build.name}.mpy" if base else f"{build.name}.mpy"
+        package = text_file(env, f"{root}/{folder}/package.json", mip_package_text(build.name, url, build.version))
+        env.Clean(build.node, package)
+        dist += package
+        entry = index.setdefault(build.name, {"version": build.version, "package": f"{build.name}/package.json"})
+        entry.setdefault("builds", []).append(
+            {
+                "arch": build.arch,
+                "mpy": build.mpy,
+                "file": f"{folder}/{build.name}.mpy",
+                "package": f"{folder}/package.json",
+            }
+        )
+    nodes_by_name: dict[str, list] = {}
+    for build in builds:
+        nodes_by_name.setdefault(build.name, []).append(build.node)
+    for name, entry in index.items():
+        template = f"{MIP_TEMPLATE_FOLDER}/{name}.mpy"
+        url = f"{base}/{name}/{template}" if base else template
+        package = text_file(env, f"{root}/{name}/package.json", mip_package_text(name, url, entry["version"]))
+        env.Clean(nodes_by_name[name], package)
+        dist += package
+    if index:
+        text = json.dumps({"modules": index}, indent=2, sort_keys=True) + "\n"
+        written = text_file(env, f"{root}/{INDEX_NAME}", text)
+        env.Clean([build.node for build in builds], written)
+        dist += written
+    return dist
 
 
 def _sizes_rows(modules: list[tuple[str, str, Any, dict]]) -> list[list[str]]:
@@ -116,7 +224,9 @@ def sizes_alias(env: Any, modules: list[tuple[str, str, Any, dict]]) -> None:
 
 def compiledb(env: Any, settings: Settings, envs: list[Any], config_headers: list[Any]) -> list:
     """The `compiledb` alias: per-arch and top-level compile_commands.json; returns its targets."""
-    by_arch = {aenv["NATMOD_ARCH"]: aenv for aenv in envs}
+    by_arch: dict[str, Any] = {}
+    for aenv in envs:
+        by_arch.setdefault(aenv["NATMOD_ARCH"], aenv)  # several MPY_DIR trees: the first one's
     top_arch = settings.compiledb_arch or envs[0]["NATMOD_ARCH"]
     if top_arch not in by_arch:
         output.fail(f"COMPILEDB_ARCH={top_arch} is not among the arches built (ARCH={','.join(by_arch)})")

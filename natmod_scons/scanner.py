@@ -7,16 +7,18 @@ header (which would recompile plain C helpers that never include MicroPython hea
 this scanner adds the header exactly where `py/mpconfig.h` is included, so a changed
 qstr set recompiles only what includes it, and `--debug=explain` names the header.
 
-In natmod arch environments it lists none of the tree's own `py/*.h` headers: they are
-walked through (so the config header edge is still found) and their content is in every
-compile's signature by digest (NATMOD_MPY_TREE_ID), so checking ~60 of them per object on
-every build would only repeat it.
+With the speed-ups on (speed.py) it lists none of the tree's own `py/*.h` headers in
+natmod arch environments: they are walked through (so the config header edge is still
+found) and their content is in every compile's signature by digest (NATMOD_MPY_TREE_ID),
+so checking ~60 of them per object on every build would only repeat it.
 
 It also searches the `-I`-style directories and `-include` files written in CFLAGS
 (flagpaths.py), which SCons' scanner ignores.
 
-It replaces SCons' default C scanner for the C/asm/header suffixes; for environments
-that are not a natmod module (no `NATMOD_CONFIG_H`) it behaves exactly like the default.
+It is the source scanner of the object builders of the environment the tool sets up (and
+its clones), for the C/asm/header suffixes; SCons' process-wide `SourceFileScanner` and
+other environments keep SCons' own C scanner.  Where there is no module config header
+(no `NATMOD_CONFIG_H`) it finds what the default finds.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import SCons.Scanner.C
 import SCons.Tool
 
 from .flagpaths import flag_include_dirs, forced_includes
+from .speed import enabled as speedups_enabled
 
 #: files compiled (not included): a CFLAGS `-include` is a dependency of each
 SOURCE_SUFFIXES = (".c", ".cpp", ".cc", ".cxx", ".S", ".sx")
@@ -39,8 +42,8 @@ _INCLUDE_RE = r'^[ \t]*#[ \t]*(?:include|import)[ \t]*(<|")([^>"]+)(>|")'
 class ConfigHeaderScanner(SCons.Scanner.ClassicCPP):
     """ClassicCPP plus one edge: `<MPY_DIR>/py/mpconfig.h` -> the module's config header.
 
-    In a natmod arch environment (one with NATMOD_MPY_TREE_ID, which every compile there
-    has in its signature) the tree's `py/*.h` headers are walked through but not listed:
+    With the speed-ups on, in a natmod arch environment (one with NATMOD_MPY_TREE_ID,
+    which every compile there has in its signature), the tree's `py/*.h` headers are walked through but not listed:
     their content is that digest already, and dropping the ~60 of them from every object's
     dependency list is most of what a no-op build no longer checks.  What they lead to
     outside `py/` (the config header, an `extmod/` header, a module's own file) is listed.
@@ -69,7 +72,7 @@ class ConfigHeaderScanner(SCons.Scanner.ClassicCPP):
         if not mpy_dir:
             return found
         py_dir = os.path.normcase(os.path.join(mpy_dir, "py"))
-        if not env.get("NATMOD_MPY_TREE_ID"):  # not a natmod arch environment: list every header
+        if not env.get("NATMOD_MPY_TREE_ID") or not speedups_enabled(env):  # list every header
             if config_h is not None and node.name == "mpconfig.h" and _in_folder(node, py_dir):
                 return [*found, config_h]
             return found
@@ -152,14 +155,20 @@ def _in_folder(node: Any, folder: str) -> bool:
     return os.path.normcase(os.path.dirname(node.abspath)) == folder
 
 
-_INSTALLED: ConfigHeaderScanner | None = None
+def attach(env: Any) -> ConfigHeaderScanner:
+    """Make a ConfigHeaderScanner the C-suffix source scanner of `env`'s object builders.
 
-
-def install() -> ConfigHeaderScanner:
-    """Put the scanner in place of SCons' C scanner for every C-preprocessed suffix (once)."""
-    global _INSTALLED
-    if _INSTALLED is None:
-        _INSTALLED = ConfigHeaderScanner()
-        for suffix in SCons.Tool.CSuffixes:
-            SCons.Tool.SourceFileScanner.add_scanner(suffix, _INSTALLED)
-    return _INSTALLED
+    The builders are the ones the `cc` tool made for this environment (clones share them),
+    so the scanner is never put into SCons' process-wide `SourceFileScanner`: other
+    environments of the project scan with SCons' own scanner.  Other suffixes keep the
+    scanners SourceFileScanner has for them.
+    """
+    scanner = ConfigHeaderScanner()
+    mapping = dict(SCons.Tool.SourceFileScanner.function)  # suffix -> scanner (a dict-function scanner)
+    for suffix in SCons.Tool.CSuffixes:
+        mapping[suffix] = scanner
+    selector = SCons.Scanner.ScannerBase(mapping, name="NatmodSourceFileScanner")
+    for builder in SCons.Tool.createObjBuilders(env):
+        # a CompositeBuilder (a proxy): the builder it wraps is what the nodes' scans read
+        getattr(builder, "builder", builder).source_scanner = selector
+    return scanner

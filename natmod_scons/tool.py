@@ -8,8 +8,9 @@ builders and adds three methods:
 * `env.NatmodArchEnvs()` - the per-arch environments for the requested ARCH value;
 * `env.NativeMpyProject(sconscripts)` - read module SConscripts once per arch.
 
-It also makes builds fast by default: content-timestamp decider and implicit cache
-(unless the project chose otherwise on the command line).
+It changes nothing outside `env`: the decider, the implicit cache and the explain fix
+are the opt-in speed-ups of speed.py (`NATMOD_SPEEDUPS=True`, `natmod_scons.speedups(env)`;
+NativeMpyProject turns them on).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import arches, builders, decider, explain, helptext, output, scaleout, scanner
+from . import arches, builders, helptext, output, scaleout, scanner, speed
 from .native_mpy import native_mpy
 from .project import arch_envs, native_mpy_project
-from .variables import NAMES, options, read_settings
+from .variables import NAMES, env_settings, options
 
 
 def exists(env: Any) -> bool:
@@ -128,16 +129,6 @@ def _dist_version(name: str) -> str:
     return ""
 
 
-def _fast_defaults(env: Any) -> None:
-    """content-timestamp (refined, see decider.py) and implicit cache, unless chosen on the command line."""
-    from SCons.Script import GetOption, SetOption
-
-    env.Decider(decider.decide)
-    explain.install_if_requested()
-    if not GetOption("implicit_cache"):
-        SetOption("implicit_cache", 1)
-
-
 def generate(env: Any) -> None:
     """Set up `env` for natmod builds (idempotent)."""
     if env.get("_NATMOD_TOOL"):
@@ -147,10 +138,10 @@ def generate(env: Any) -> None:
     env["NATMOD_USER_SET"] = tuple(key for key in arches.USER_SETTABLE if key in env)
     for tool in ("cc", "cxx", "as", "ar", "install", "compilation_db"):
         env.Tool(tool)  # compilation_db last: it hooks the object builders the others made
-    scanner.install()
+    scanner.attach(env)
     opts = _read_variables(env)
     try:
-        settings = read_settings(env)
+        settings = env_settings(env)
     except ValueError as exc:
         output.fail(str(exc))
     output.apply(env, settings.verbose)
@@ -164,6 +155,6 @@ def generate(env: Any) -> None:
     env.AddMethod(native_mpy, "NativeMpy")
     env.AddMethod(arch_envs, "NatmodArchEnvs")
     env.AddMethod(native_mpy_project, "NativeMpyProject")
-    _fast_defaults(env)
+    speed.from_environment(env)  # NATMOD_SPEEDUPS=True: on now; NativeMpyProject otherwise
     # what the tool itself set: a later `env.Replace(CC=...)` by the project differs from it
     env["NATMOD_TOOL_SET"] = {key: env.get(key) for key in arches.USER_SETTABLE}

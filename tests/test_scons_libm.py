@@ -14,8 +14,8 @@ import pytest
 from conftest import skip_or_fail
 from scons_support import SCONSTRUCT, make_repo, run_scons
 
-from natmod_scons.arches import MATH_LIBRARIES
 from natmod_tool.mpy.reader import read_mpy, validate
+from natmod_tool.toolchains import toolchain
 
 E2E = Path(__file__).parent / "e2e_src"
 MATHY_C = (E2E / "mathy.c").read_text()
@@ -42,7 +42,8 @@ def test_libm_links_and_validates(arch, tmp_path, installed_arches):
 
 
 def test_musl_libm_runs_on_x64(tmp_path, run_micropython):
-    if not Path(MATH_LIBRARIES["x64"][0]).exists():
+    maths = toolchain("x64").math_library
+    if maths is None or not Path(maths[0]).exists():
         skip_or_fail("musl-dev is not installed")
     root = make_repo(tmp_path, FILES)
     result = run_scons(root, "ARCH=x64")

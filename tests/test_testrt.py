@@ -1,9 +1,10 @@
 """The test runtimes (natmod_tool.testrt): real natmods run on every arch's own CPU.
 
-One SCons run (session fixture) builds, with the project's SCons tool, a few examples
-and a deliberately broken module (`faulty`) for every runtime arch in a scratch
-folder.  Each arch's runtime is built (or found in the per-user cache) once.  Then
-scripts run on them: hosted for x86/x64, under qemu for the ARM and RISC-V boards.
+One SCons run (session fixture) builds, with the project's SCons tool, a few examples,
+a deliberately broken module (`faulty`) and one of integer helper calls (`intops`) for
+every runtime arch in a scratch folder.  Each arch's runtime is built (or found in the per-user cache) once.  Then
+scripts run on them: hosted for x86/x64, under qemu for the ARM and RISC-V boards and
+the xtensa sim machine.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, show, skip_or_fail
 
-from natmod_tool.arch import ARCHES
 from natmod_tool.errors import NatmodError
 from natmod_tool.testrt import TARGETS, ensure_runtime, runtime_problem
+from natmod_tool.toolchains import toolchain
 
 pytestmark = pytest.mark.runtime
 
@@ -65,13 +66,126 @@ static mp_obj_t jump(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(jump_obj, jump);
 
+// A float add: on xtensa a call to the ESP8266 ROM's __addsf3, which qemu's sim machine
+// has no ROM for: the runtime's ROM table must name it and end the run.  Elsewhere a
+// plain number (soft-float helpers would need LINK_RUNTIME=1 on some arches).
+static mp_obj_t romfloat(void) {
+#if defined(__xtensa__)
+    union { uint32_t bits; float value; } one = {0x3f800000u}, sum;
+    volatile float x = one.value;
+    sum.value = x + x;
+    return mp_obj_new_int_from_uint(sum.bits);
+#else
+    return mp_obj_new_int(0);
+#endif
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(romfloat_obj, romfloat);
+
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
     mp_store_global(MP_QSTR_thumb2, MP_OBJ_FROM_PTR(&thumb2_obj));
     mp_store_global(MP_QSTR_jump, MP_OBJ_FROM_PTR(&jump_obj));
+    mp_store_global(MP_QSTR_romfloat, MP_OBJ_FROM_PTR(&romfloat_obj));
     MP_DYNRUNTIME_INIT_EXIT
 }
 """
+
+INTOPS_C = r"""
+// Integer division, remainder and multiplication at 32 and 64 bits: on 32-bit cores
+// compiler helpers (libgcc, LINK_RUNTIME=1), on xtensa also the ESP8266 ROM's, which
+// the xtensa runtime provides at the ROM's addresses.  ops(a, b): a and b as 8 bytes,
+// little-endian; the results as 8 bytes each, in the order of `results` below.
+#include "py/dynruntime.h"
+
+static uint64_t get8(mp_obj_t obj) {
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(obj, &buf, MP_BUFFER_READ);
+    const uint8_t *p = buf.buf;
+    uint64_t value = 0;
+    for (int i = 7; i >= 0; i--) {
+        value = (value << 8) | p[i];
+    }
+    return value;
+}
+
+static mp_obj_t ops(mp_obj_t a_in, mp_obj_t b_in) {
+    volatile uint64_t ua = get8(a_in), ub = get8(b_in);
+    volatile int64_t sa = (int64_t)ua, sb = (int64_t)ub;
+    volatile uint32_t ua32 = (uint32_t)ua, ub32 = (uint32_t)ub;
+    volatile int32_t sa32 = (int32_t)ua32, sb32 = (int32_t)ub32;
+    uint64_t results[10] = {
+        (uint64_t)(sa / sb), (uint64_t)(sa % sb), ua / ub, ua % ub, ua * ub,
+        (uint64_t)(int64_t)(sa32 / sb32), (uint64_t)(int64_t)(sa32 % sb32), ua32 / ub32, ua32 % ub32,
+        (uint64_t)ua32 * ub32,
+    };
+    uint8_t out[80];
+    for (int i = 0; i < 80; i++) {
+        out[i] = (uint8_t)(results[i / 8] >> (8 * (i % 8)));
+    }
+    return mp_obj_new_bytes(out, sizeof(out));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(ops_obj, ops);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_ops, MP_OBJ_FROM_PTR(&ops_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"""
+
+#: operand pairs for intops: signs, word edges, values past 32 bits, remainders of all signs;
+#: never a zero divisor nor INT_MIN / -1 in either width (undefined in C, a trap on x86)
+INTOPS_PAIRS = [
+    (7, 2),
+    (-7, 2),
+    (7, -2),
+    (-7, -2),
+    (0, 5),
+    (1, 1),
+    (0x7FFFFFFF, 3),
+    (-0x80000000, 7),
+    (0xFFFFFFFF, 0x10000),
+    (0x80000000, 0xFFFFFFFE),
+    (123456789, 1000),
+    (-1, 0xFFFFFFFF),
+    (0x123456789ABCDEF, 0x1000003),
+    (-0x123456789ABCDEF, 97),
+    (2**63 - 1, -3),
+    (-(2**63), 5),
+    (0xFFFFFFFFFFFFFFFF, 0xFFFFFFFF),
+    (0x8000000000000001, 0x8000000000000003),
+    (10**18, 10**9 + 7),
+]
+
+
+def _c_div(a: int, b: int) -> tuple[int, int]:
+    """C's truncating division and its remainder."""
+    q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+    return q, a - q * b
+
+
+def expected_intops(a: int, b: int) -> list[int]:
+    """What INTOPS_C's ops returns for a and b (two's complement, 64 and 32 bits)."""
+    mask64, mask32 = 2**64 - 1, 2**32 - 1
+
+    def signed(value: int, bits: int) -> int:
+        value &= (1 << bits) - 1
+        return value - (1 << bits) if value >> (bits - 1) else value
+
+    ua, ub = a & mask64, b & mask64
+    sa, sb = signed(a, 64), signed(b, 64)
+    ua32, ub32 = a & mask32, b & mask32
+    sa32, sb32 = signed(a, 32), signed(b, 32)
+    assert sb and sb32 and (sa, sb) != (-(2**63), -1) and (sa32, sb32) != (-(2**31), -1), (a, b)
+    values = [*_c_div(sa, sb), ua // ub, ua % ub, ua * ub, *_c_div(sa32, sb32), ua32 // ub32, ua32 % ub32, ua32 * ub32]
+    return list(b"".join((v & mask64).to_bytes(8, "little") for v in values))
+
+
+def intops_script() -> str:
+    lines = ["import intops", "def le(v):", "    return bytes((v >> (8 * i)) & 255 for i in range(8))"]
+    lines += [f"print(list(intops.ops(le({a & (2**64 - 1)}), le({b & (2**64 - 1)}))))" for a, b in INTOPS_PAIRS]
+    return "\n".join(lines) + "\n"
+
 
 #: floats without float literals in the script (rv32imc/rv64imc runtimes have no floats)
 FLOATS_PY = """\
@@ -88,7 +202,7 @@ if floats.HAS_FLOAT:
 
 
 def expected_floats(arch: str) -> str:
-    impl = ARCHES[arch].float_impl
+    impl = toolchain(arch).float_impl
     if impl == "NONE":
         return "has float: False\n"
     bits = 64 if impl == "DOUBLE" else 32
@@ -119,6 +233,11 @@ def natmods(tmp_path_factory, scons_command, installed_arches, mpy_dir) -> Path:
     (top / "mods" / "faulty").mkdir()
     (top / "mods" / "faulty" / "faulty.c").write_text(FAULTY_C)
     (top / "mods" / "faulty" / "SConscript").write_text('Import("env")\nenv.NativeMpy("faulty", ["faulty.c"])\n')
+    (top / "mods" / "intops").mkdir()
+    (top / "mods" / "intops" / "intops.c").write_text(INTOPS_C)
+    (top / "mods" / "intops" / "SConscript").write_text(
+        'Import("env")\nenv.NativeMpy("intops", ["intops.c"], LINK_RUNTIME=1)\n'
+    )
     done = subprocess.run(
         [*scons_command, "-C", str(top), "-j2", f"ARCH={','.join(arches)}", f"MPY_DIR={mpy_dir}"],
         env=scons_env(),
@@ -167,6 +286,17 @@ def test_floats_match_the_arch_float_type(arch, natmods, runtime, tmp_path):
     assert result.output == expected_floats(arch)
 
 
+@pytest.mark.parametrize("arch", RUNTIME_ARCHES)
+def test_integer_helpers_follow_c(arch, natmods, runtime, tmp_path):
+    """32/64-bit division, remainder and multiply in a natmod equal C's results: libgcc's
+    helpers everywhere, and on xtensa the ESP8266 ROM routines the runtime provides."""
+    rt = runtime(arch)
+    result = rt.run(write_script(tmp_path, intops_script()), [mod_dir(natmods, arch, "intops")], timeout=RUN_TIMEOUT)
+    assert result.returncode == 0, show(result)
+    expected = [str(expected_intops(a, b)) for a, b in INTOPS_PAIRS]
+    assert result.output.splitlines() == expected, show(result)
+
+
 # ---------------------------------------------------------------------------------------
 # failures are reported, promptly
 
@@ -208,6 +338,18 @@ def test_wild_jump_ends_the_run_with_a_message(arch, natmods, runtime, tmp_path)
     assert elapsed < RUN_TIMEOUT / 4, f"the fault took {elapsed:.1f} s to end the run"
 
 
+def test_missing_rom_routine_ends_the_xtensa_run_with_its_name(natmods, runtime, tmp_path):
+    """A natmod calling a ROM routine the sim machine lacks (float add) gets a message, not a hang."""
+    rt = runtime("xtensa")
+    script = write_script(tmp_path, "import faulty\nprint('calling')\nprint(faulty.romfloat())\n")
+    result = rt.run(script, [mod_dir(natmods, "xtensa", "faulty")], timeout=RUN_TIMEOUT)
+    assert result.returncode == 1 and not result.timed_out, show(result)
+    assert result.output.startswith("calling\n"), show(result)
+    assert "natmod-testrt: FATAL: called the ESP8266 ROM routine __addsf3, which the xtensa test runtime" in (
+        result.output
+    ), show(result)
+
+
 def test_wrong_arch_module_is_refused(natmods, runtime, tmp_path):
     """An x64 .mpy on the Cortex-M3: MicroPython's own loader check, as a traceback."""
     rt = runtime("armv7m")
@@ -225,7 +367,7 @@ def test_armv6m_module_loads_on_the_cortex_m3(natmods, runtime, tmp_path):
     assert (result.returncode, result.output) == (0, "720\n"), show(result)
 
 
-@pytest.mark.parametrize("arch", ["x64", "armv7m", "rv32imc"])
+@pytest.mark.parametrize("arch", ["x64", "armv7m", "rv32imc", "xtensa"])
 def test_exit_status(arch, runtime, tmp_path):
     rt = runtime(arch)
     cases = {
@@ -236,8 +378,9 @@ def test_exit_status(arch, runtime, tmp_path):
     }
     for i, (text, (status, output)) in enumerate(cases.items()):
         result = rt.run(write_script(tmp_path, text, f"s{i}.py"), [], timeout=RUN_TIMEOUT)
-        if status != 0 and not rt.target.hosted:
+        if status != 0 and rt.target.family in ("cortexm", "riscv"):
             # qemu's AArch32/RV32 semihosting exit carries no code: any failure is 1
+            # (the xtensa simulator call passes the status on)
             status = 1
         assert result.returncode == status, f"{text!r}: {show(result)}"
         if output is None:
@@ -261,11 +404,13 @@ def test_endless_script_times_out(arch, runtime, tmp_path):
 # paths, the command line, the cache
 
 
-def test_paths_with_spaces_commas_and_percent_signs(natmods, runtime, tmp_path):
-    """qemu's option syntax (commas) and the semihosting command line (spaces) are escaped."""
-    rt = runtime("armv7m")
+@pytest.mark.parametrize("arch", ["armv7m", "xtensa"])
+def test_paths_with_spaces_commas_and_percent_signs(arch, natmods, runtime, tmp_path):
+    """qemu's option syntax (commas) and the semihosting command line (spaces) are escaped;
+    the xtensa simulator calls pass arguments one by one, with the same escapes."""
+    rt = runtime(arch)
     odd = tmp_path / "a dir, with 100% odd"
-    shutil.copytree(mod_dir(natmods, "armv7m", "factorial"), odd / "mods")
+    shutil.copytree(mod_dir(natmods, arch, "factorial"), odd / "mods")
     script = write_script(odd, "import sys, factorial\nprint(sys.argv[0].split('/')[-2], factorial.factorial(4))\n")
     result = rt.run(script, [odd / "mods"], timeout=RUN_TIMEOUT)
     assert (result.returncode, result.output) == (0, "a dir, with 100% odd 24\n"), show(result)

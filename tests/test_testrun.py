@@ -89,6 +89,22 @@ def test_missing_runtime_skips_and_fails_under_ci(monkeypatch, tmp_path: Path) -
     assert ci["status"] == FAIL and ci["reason"].endswith("(CI is set: it must be there)")
 
 
+def test_arch_without_any_runtime_skips_even_under_ci(monkeypatch, tmp_path: Path) -> None:
+    """An arch no runtime is made for (xtensawin): nothing to install, so a SKIP under CI too."""
+
+    def never_made(arch, mpy_dir, quiet=False):
+        raise NoRuntime(f"no runtime for {arch}: no test runtime for arch {arch!r}", exists=False)
+
+    monkeypatch.setattr(execute_module, "get_runtime", never_made)
+    case = Case("m", "xtensawin", _script(tmp_path), [tmp_path])
+    for in_ci in (False, True):
+        record = run_case(case, "/nowhere", 60, in_ci=in_ci)
+        assert (record["status"], record["reason"]) == (
+            SKIP,
+            "no runtime for xtensawin: no test runtime for arch 'xtensawin'",
+        )
+
+
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     marker = tmp_path / "child-alive"
     child = tmp_path / "child.py"

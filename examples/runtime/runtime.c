@@ -23,15 +23,11 @@ static inline mp_int_t get_int_signed(mp_obj_t obj) {
     return (mp_int_t)mp_obj_get_int(obj);
 }
 
-// The accumulator type of fib_mod: 64 bits, so on 32-bit cores the `%` below
-// becomes a libgcc call (__moddi3, __aeabi_ldivmod).  Exception: the libgcc of
-// Debian's gcc-xtensa-lx106 has no 64-bit division helpers, so on xtensa a
-// 32-bit accumulator is used (still a libgcc call there: __modsi3).
-#if defined(__xtensa__)
-typedef int32_t acc_t;
-#else
+// The accumulator type of fib_mod and mulmod: 64 bits, so on 32-bit cores the `%`
+// below becomes a libgcc call (__moddi3, __aeabi_ldivmod).  On xtensa, __moddi3
+// comes from libgcc and calls 32-bit helpers that, like the 64-bit multiply
+// (__muldi3), the ESP8266 boot ROM provides (natmod_tool/data/esp8266_rom.ld).
 typedef int64_t acc_t;
-#endif
 
 // fib_mod(n, m) -> the n-th Fibonacci number modulo m (sign of the result as in C)
 static mp_obj_t fib_mod(mp_obj_t n_in, mp_obj_t m_in) {
@@ -64,7 +60,6 @@ static mp_obj_t gcd(mp_obj_t a_in, mp_obj_t b_in) {
 static MP_DEFINE_CONST_FUN_OBJ_2(gcd_obj, gcd);
 
 // mulmod(a, b, m) -> (a * b) % m with a 64-bit product (C sign rules)
-// (On xtensa, see acc_t above, the product must fit in 32 bits.)
 static mp_obj_t mulmod(mp_obj_t a_in, mp_obj_t b_in, mp_obj_t m_in) {
     acc_t a = get_int_signed(a_in);
     acc_t b = get_int_signed(b_in);

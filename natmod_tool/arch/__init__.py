@@ -1,17 +1,58 @@
-"""Registry of the ten `--arch` names.
+"""Registry of the `--arch` names.
 
-Each family module (x86, arm, xtensa, riscv) exports `ARCHES`, a tuple of `ArchInfo`.
+Each family module (x86, arm, xtensa, riscv) exports `ARCHES`, a tuple of `ArchInfo`;
+adding an architecture is one such module and one entry in `_FAMILY_MODULES` (or a
+`register()` call, which is how tests add a made-up machine).  Everything else the
+linker needs to know about a machine, its ELF machine number included, comes from the
+`ArchInfo` and its `Family`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..errors import NatmodError, did_you_mean
+from ..mpy.format import ARCH_FLAG_BITS, mpy_arch
 from . import arm, riscv, x86, xtensa
 from .base import ArchInfo, Family
 
-__all__ = ["ArchInfo", "Family", "ARCHES", "get_arch", "arch_by_number", "parse_arch_flags"]
+__all__ = [
+    "ArchInfo",
+    "Family",
+    "ARCHES",
+    "get_arch",
+    "arch_by_number",
+    "parse_arch_flags",
+    "register",
+    "unregister",
+    "elf_machines",
+]
 
-ARCHES: dict[str, ArchInfo] = {a.name: a for mod in (x86, arm, xtensa, riscv) for a in mod.ARCHES}
+_FAMILY_MODULES = (x86, arm, xtensa, riscv)
+
+ARCHES: dict[str, ArchInfo] = {a.name: a for mod in _FAMILY_MODULES for a in mod.ARCHES}
+
+
+def register(infos: Iterable[ArchInfo]) -> None:
+    """Add arches at run time (a family module's `ARCHES`); a name may be registered once."""
+    infos = list(infos)
+    for info in infos:
+        if info.name in ARCHES:
+            raise NatmodError(f"arch {info.name!r} is already registered")
+    for info in infos:
+        ARCHES[info.name] = info
+
+
+def unregister(names: Iterable[str]) -> None:
+    """Remove arches added by `register()` (tests clean up after themselves)."""
+    for name in names:
+        ARCHES.pop(name, None)
+
+
+def elf_machines() -> dict[int, str]:
+    """`e_machine` number -> name of every registered family: the machines the fast ELF reader reads."""
+    return {a.family.elf_machine_number: a.family.elf_machine_name for a in ARCHES.values()}
+
 
 #: what people call an arch, for "did you mean" (never accepted as a name: one spelling per arch)
 ALIASES = {
@@ -31,9 +72,6 @@ ALIASES = {
     "riscv64": "rv64imc",
 }
 
-#: names of the arch-flag bits (spec 4: rv32imc only)
-ARCH_FLAG_BITS = {"zba": 1, "zcmp": 2}
-
 
 def get_arch(name: str) -> ArchInfo:
     """Look up an arch by its `--arch` name, with an error that lists the valid names."""
@@ -45,11 +83,9 @@ def get_arch(name: str) -> ArchInfo:
 
 
 def arch_by_number(number: int) -> ArchInfo | None:
-    """The arch whose .mpy header number is `number`, or None."""
-    for info in ARCHES.values():
-        if info.number == number:
-            return info
-    return None
+    """The arch whose .mpy header number is `number`, or None (the table is `mpy.format.MPY_ARCHES`)."""
+    known = mpy_arch(number)
+    return ARCHES.get(known.name) if known is not None else None
 
 
 def parse_arch_flags(arch: ArchInfo, value: str | int | None) -> int:

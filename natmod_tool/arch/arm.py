@@ -18,40 +18,50 @@
 
 from __future__ import annotations
 
-from ..errors import LinkError
-from ..linker.context import LinkContext, Reloc, signed
-from ..linker.relocate import apply_data, direct_address, place_of, unsupported
-from .base import ArchInfo, Family
+from ..mpy.format import ARCH_NUMBERS
+from .base import ArchInfo, Family, Kind
+from .fields import check_range, read_le, relocation_names, sign_extend, write_le
 
-_ARM_PACKAGES = ("gcc-arm-none-eabi", "libnewlib-arm-none-eabi")
+EM_ARM = 40
+
+R_ARM_ABS32, R_ARM_REL32, R_ARM_THM_CALL, R_ARM_BASE_PREL, R_ARM_GOT_BREL = 2, 3, 10, 25, 26
+R_ARM_THM_JUMP24, R_ARM_TARGET1, R_ARM_PREL31 = 30, 38, 42
+R_ARM_THM_MOVW_ABS_NC, R_ARM_THM_MOVT_ABS, R_ARM_GOT_PREL, R_ARM_THM_JUMP11, R_ARM_TLS_GD32 = 47, 48, 96, 102, 104
+R_ARM_THM_ALU_ABS_G0_NC, R_ARM_THM_ALU_ABS_G1_NC, R_ARM_THM_ALU_ABS_G2_NC, R_ARM_THM_ALU_ABS_G3_NC = 132, 133, 134, 135
+
+_BRANCHES = (R_ARM_THM_CALL, R_ARM_THM_JUMP24)
+
+
+def branch_offset(hi: int, lo: int) -> int:
+    """The offset held by a `bl`/`b.w` halfword pair, read with J1 = J2 = 1 (+-4 MiB)."""
+    return sign_extend(((hi & 0x7FF) << 12) | ((lo & 0x7FF) << 1), 23)
+
+
+def patch_branch(hi: int, lo: int, offset: int) -> tuple[int, int]:
+    """The halfword pair with its offset replaced; keeps opcode bits, J1 and J2."""
+    check_range(offset, 23, "Thumb bl/b.w (+-4 MiB)")
+    return (hi & 0xF800) | ((offset >> 12) & 0x7FF), (lo & 0xF800) | ((offset >> 1) & 0x7FF)
 
 
 class ArmFamily(Family):
     """Thumb relocations; `thumb2` selects the long trampoline form."""
 
-    names = {
-        2: "R_ARM_ABS32",
-        3: "R_ARM_REL32",
-        10: "R_ARM_THM_CALL",
-        25: "R_ARM_BASE_PREL",
-        26: "R_ARM_GOT_BREL",
-        30: "R_ARM_THM_JUMP24",
-        38: "R_ARM_TARGET1",
-        42: "R_ARM_PREL31",
-        47: "R_ARM_THM_MOVW_ABS_NC",
-        48: "R_ARM_THM_MOVT_ABS",
-        96: "R_ARM_GOT_PREL",
-        102: "R_ARM_THM_JUMP11",
-        104: "R_ARM_TLS_GD32",
-        132: "R_ARM_THM_ALU_ABS_G0_NC",
-        133: "R_ARM_THM_ALU_ABS_G1_NC",
-        134: "R_ARM_THM_ALU_ABS_G2_NC",
-        135: "R_ARM_THM_ALU_ABS_G3_NC",
-    }
-    got_types = frozenset({26, 96})
-    direct_types = frozenset({3, 10, 30})
-    data_types = frozenset({2})
+    elf_machine_number, elf_machine_name = EM_ARM, "EM_ARM"
+    names = relocation_names(globals(), "R_ARM_")
+    got_types = frozenset({R_ARM_GOT_BREL, R_ARM_GOT_PREL})
+    direct_types = frozenset({R_ARM_REL32, R_ARM_THM_CALL, R_ARM_THM_JUMP24})
+    data_types = frozenset({R_ARM_ABS32})
     stub = (bytes.fromhex("004b184700000000"), 4)
+    code_address_mask = ~1  # the Thumb bit of function symbols
+    _kinds = {
+        R_ARM_ABS32: Kind.ABS_WORD,  # literal-pool word: a load-time relocation
+        R_ARM_REL32: Kind.PC_REL,
+        R_ARM_THM_CALL: Kind.PC_REL,
+        R_ARM_THM_JUMP24: Kind.PC_REL,
+        R_ARM_BASE_PREL: Kind.GOT_BASE,
+        R_ARM_GOT_BREL: Kind.GOT_OFFSET,
+        R_ARM_GOT_PREL: Kind.GOT_PC_REL,
+    }
 
     def __init__(self, thumb2: bool) -> None:
         self.thumb2 = thumb2
@@ -59,84 +69,55 @@ class ArmFamily(Family):
     def local_got_type(self, rtype: int) -> bool:
         return True
 
+    def classify(self, rtype: int) -> Kind:
+        return self._kinds.get(rtype, Kind.UNSUPPORTED)
+
+    def implicit_addend(self, buf: bytearray, off: int, rtype: int) -> int:
+        """REL: the addend is what the word or the branch already holds."""
+        if rtype in _BRANCHES:
+            return branch_offset(read_le(buf, off, 2), read_le(buf, off + 2, 2))
+        return sign_extend(read_le(buf, off, 4), 32)
+
+    def write(self, buf: bytearray, off: int, rtype: int, value: int) -> None:
+        if rtype in _BRANCHES:
+            hi, lo = patch_branch(read_le(buf, off, 2), read_le(buf, off + 2, 2), value)
+            write_le(buf, off, 2, hi)
+            write_le(buf, off + 2, 2, lo)
+        else:
+            write_le(buf, off, 4, check_range(value, 32, "a 32-bit word", wrap=True))
+
     def trampoline(self, target: int) -> bytes:
+        """`b` (T2, +-2 KiB), else `b.w` on Thumb-2 or `push {r0,lr}; bl; pop {r0,pc}` on Thumb-1."""
         d = target - 4
         if -2048 <= d <= 2047:
             return (0xE000 | ((d >> 1) & 0x7FF)).to_bytes(2, "little")
         if self.thumb2:
-            if not -(1 << 22) <= d < (1 << 22):
-                raise LinkError("jumps larger than 4MiB are not supported")
+            check_range(d, 23, "b.w (+-4 MiB)")
             halves = (0xF000 | ((d >> 12) & 0x7FF), 0xB800 | ((d >> 1) & 0x7FF))
-        else:
+        else:  # the bl sits at offset 2: its offset counts from 6
+            check_range(d - 2, 23, "bl (+-4 MiB)")
             halves = (0xB501, 0xF000 | (((d - 2) >> 12) & 0x7FF), 0xF800 | (((d - 2) >> 1) & 0x7FF), 0xBD01)
         return b"".join(h.to_bytes(2, "little") for h in halves)
-
-    def apply_code(self, ctx: LinkContext, reloc: Reloc) -> None:
-        rtype, section, p = reloc.type, reloc.section, place_of(reloc)
-        if rtype == 2:  # literal-pool word: a load-time relocation
-            apply_data(ctx, reloc)
-            return
-        if rtype in (3, 10, 30):  # REL32, THM_CALL, THM_JUMP24: S + A - P
-            addr = direct_address(ctx, reloc)
-            value = addr - p + reloc.addend
-            if rtype == 3:
-                ctx.le32_add(section, p, value)
-            else:
-                self._patch_branch(ctx, reloc, p, value)
-        elif rtype == 25:  # BASE_PREL: GOT + A - P
-            if reloc.sym.name != "_GLOBAL_OFFSET_TABLE_":
-                raise unsupported(ctx, reloc)
-            addr = ctx.got_address()
-            ctx.le32_add(section, p, addr - p + reloc.addend)
-        elif rtype == 26:  # GOT_BREL: offset of the slot
-            addr = ctx.got_entry(reloc).offset
-            ctx.le32_add(section, p, addr)
-        elif rtype == 96:  # GOT_PREL: slot address - P
-            addr = ctx.got_address() + ctx.got_entry(reloc).offset
-            ctx.le32_add(section, p, addr - p + reloc.addend)
-        else:
-            raise unsupported(ctx, reloc)
-        ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
-
-    @staticmethod
-    def _patch_branch(ctx: LinkContext, reloc: Reloc, p: int, value: int) -> None:
-        section = reloc.section
-        hi = ctx.read(section, p, 2)
-        lo = ctx.read(section, p + 2, 2)
-        current = signed(((hi & 0x7FF) << 12) | ((lo & 0x7FF) << 1), 23)
-        new = current + value
-        if not -(1 << 22) <= new < (1 << 22):
-            raise LinkError(
-                f"{section.label}: branch to {reloc.sym.target().display()} in {section.name} "
-                f"is out of range ({new:+#x} bytes; Thumb bl reaches +-4 MiB)"
-            )
-        ctx.write(section, p, 2, (hi & 0xF800) | ((new >> 12) & 0x7FF))
-        ctx.write(section, p + 2, 2, (lo & 0xF800) | ((new >> 1) & 0x7FF))
 
 
 THUMB1 = ArmFamily(thumb2=False)
 THUMB2 = ArmFamily(thumb2=True)
 
 
-def _arm(name: str, number: int, cflags: tuple[str, ...], float_impl: str, family: ArmFamily) -> ArchInfo:
+def _arm(name: str, family: ArmFamily) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=4,
-        elf_machine="EM_ARM",
         elf_class=32,
         text_alignments=(4,),
-        cross_prefix="arm-none-eabi-",
-        cflags=("-mthumb", *cflags),
-        float_impl=float_impl,
-        debian_packages=_ARM_PACKAGES,
         family=family,
     )
 
 
 ARCHES = (
-    _arm("armv6m", 4, ("-mcpu=cortex-m0",), "FLOAT", THUMB1),
-    _arm("armv7m", 5, ("-mcpu=cortex-m3",), "FLOAT", THUMB2),
-    _arm("armv7emsp", 7, ("-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"), "FLOAT", THUMB2),
-    _arm("armv7emdp", 8, ("-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"), "DOUBLE", THUMB2),
+    _arm("armv6m", THUMB1),
+    _arm("armv7m", THUMB2),
+    _arm("armv7emsp", THUMB2),
+    _arm("armv7emdp", THUMB2),
 )

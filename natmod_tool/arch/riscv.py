@@ -20,33 +20,81 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 from ..errors import LinkError
-from ..linker.context import LinkContext, Reloc
-from ..linker.relocate import apply_data, place_of, unsupported
-from .base import ArchInfo, Family
+from ..mpy.format import ARCH_NUMBERS
+from .base import ArchInfo, Family, Kind, LinkView
+from .fields import FieldRange, check_range, read_le, relocation_names, write_le
 
-GOT_HI20, PCREL_HI20, HI20 = 20, 23, 26
+if TYPE_CHECKING:  # pragma: no cover
+    from ..linker.context import Reloc
+
+EM_RISCV = 243
+
+R_RISCV_32, R_RISCV_64 = 1, 2
+R_RISCV_BRANCH, R_RISCV_JAL, R_RISCV_CALL, R_RISCV_CALL_PLT = 16, 17, 18, 19
+R_RISCV_GOT_HI20, R_RISCV_TLS_GOT_HI20, R_RISCV_TLS_GD_HI20, R_RISCV_PCREL_HI20 = 20, 21, 22, 23
+R_RISCV_PCREL_LO12_I, R_RISCV_PCREL_LO12_S, R_RISCV_HI20, R_RISCV_LO12_I, R_RISCV_LO12_S = 24, 25, 26, 27, 28
+R_RISCV_TPREL_HI20, R_RISCV_TPREL_LO12_I, R_RISCV_TPREL_LO12_S, R_RISCV_TPREL_ADD = 29, 30, 31, 32
+R_RISCV_ADD8, R_RISCV_ADD16, R_RISCV_ADD32, R_RISCV_ADD64 = 33, 34, 35, 36
+R_RISCV_SUB8, R_RISCV_SUB16, R_RISCV_SUB32, R_RISCV_SUB64 = 37, 38, 39, 40
+R_RISCV_GOT32_PCREL, R_RISCV_ALIGN, R_RISCV_RVC_BRANCH, R_RISCV_RVC_JUMP, R_RISCV_RELAX = 41, 43, 44, 45, 51
+R_RISCV_SUB6, R_RISCV_SET6, R_RISCV_SET8, R_RISCV_SET16, R_RISCV_SET32 = 52, 53, 54, 55, 56
+R_RISCV_32_PCREL, R_RISCV_PLT32, R_RISCV_SET_ULEB128, R_RISCV_SUB_ULEB128 = 57, 59, 60, 61
+R_RISCV_TLSDESC_HI20, R_RISCV_TLSDESC_LOAD_LO12, R_RISCV_TLSDESC_ADD_LO12, R_RISCV_TLSDESC_CALL = 62, 63, 64, 65
+
 LUI, AUIPC = 0x37, 0x17
-_HI_TYPES = (GOT_HI20, PCREL_HI20, HI20)
-_TLS = {22: "TLS", 62: "TLS", 63: "TLS", 64: "TLS", 65: "TLS", 21: "TLS"}
-_TPREL = {29, 30, 31, 32}
-_ULEB = {60, 61}
-_PCREL_TYPES = {16, 17, 18, 19, 44, 45, 57, 59}
-_WIDTH = {33: 8, 34: 16, 35: 32, 36: 64, 37: 8, 38: 16, 39: 32, 40: 64, 52: 6, 53: 6, 54: 8, 55: 16, 56: 32}
-_ADD, _SUB = {33, 34, 35, 36}, {37, 38, 39, 40, 52}
-
-_NAMES = {
-    1: "R_RISCV_32", 2: "R_RISCV_64", 16: "R_RISCV_BRANCH", 17: "R_RISCV_JAL", 18: "R_RISCV_CALL",
-    19: "R_RISCV_CALL_PLT", 20: "R_RISCV_GOT_HI20", 21: "R_RISCV_TLS_GOT_HI20", 22: "R_RISCV_TLS_GD_HI20",
-    23: "R_RISCV_PCREL_HI20", 24: "R_RISCV_PCREL_LO12_I", 25: "R_RISCV_PCREL_LO12_S", 26: "R_RISCV_HI20",
-    27: "R_RISCV_LO12_I", 28: "R_RISCV_LO12_S", 29: "R_RISCV_TPREL_HI20", 30: "R_RISCV_TPREL_LO12_I",
-    31: "R_RISCV_TPREL_LO12_S", 32: "R_RISCV_TPREL_ADD", 33: "R_RISCV_ADD8", 34: "R_RISCV_ADD16",
-    35: "R_RISCV_ADD32", 36: "R_RISCV_ADD64", 37: "R_RISCV_SUB8", 38: "R_RISCV_SUB16", 39: "R_RISCV_SUB32",
-    40: "R_RISCV_SUB64", 41: "R_RISCV_GOT32_PCREL", 43: "R_RISCV_ALIGN", 44: "R_RISCV_RVC_BRANCH",
-    45: "R_RISCV_RVC_JUMP", 51: "R_RISCV_RELAX", 52: "R_RISCV_SUB6", 53: "R_RISCV_SET6", 54: "R_RISCV_SET8",
-    55: "R_RISCV_SET16", 56: "R_RISCV_SET32", 57: "R_RISCV_32_PCREL", 59: "R_RISCV_PLT32",
-    60: "R_RISCV_SET_ULEB128", 61: "R_RISCV_SUB_ULEB128",
+_HI_TYPES = (R_RISCV_GOT_HI20, R_RISCV_PCREL_HI20)  # their value is what the LO12 at the label needs
+_TLS = frozenset(
+    {
+        R_RISCV_TLS_GOT_HI20,
+        R_RISCV_TLS_GD_HI20,
+        R_RISCV_TLSDESC_HI20,
+        R_RISCV_TLSDESC_LOAD_LO12,
+        R_RISCV_TLSDESC_ADD_LO12,
+        R_RISCV_TLSDESC_CALL,
+    }
+)
+_TPREL = frozenset({R_RISCV_TPREL_HI20, R_RISCV_TPREL_LO12_I, R_RISCV_TPREL_LO12_S, R_RISCV_TPREL_ADD})
+_ULEB = frozenset({R_RISCV_SET_ULEB128, R_RISCV_SUB_ULEB128})
+_PCREL_TYPES = frozenset(
+    {
+        R_RISCV_BRANCH,
+        R_RISCV_JAL,
+        R_RISCV_CALL,
+        R_RISCV_CALL_PLT,
+        R_RISCV_RVC_BRANCH,
+        R_RISCV_RVC_JUMP,
+        R_RISCV_32_PCREL,
+        R_RISCV_PLT32,
+    }
+)
+#: label arithmetic: field width in bits
+_WIDTH = {
+    R_RISCV_ADD8: 8, R_RISCV_ADD16: 16, R_RISCV_ADD32: 32, R_RISCV_ADD64: 64,
+    R_RISCV_SUB8: 8, R_RISCV_SUB16: 16, R_RISCV_SUB32: 32, R_RISCV_SUB64: 64,
+    R_RISCV_SUB6: 6, R_RISCV_SET6: 6, R_RISCV_SET8: 8, R_RISCV_SET16: 16, R_RISCV_SET32: 32,
 }  # fmt: skip
+_ADD = frozenset({R_RISCV_ADD8, R_RISCV_ADD16, R_RISCV_ADD32, R_RISCV_ADD64})
+_SUB = frozenset({R_RISCV_SUB8, R_RISCV_SUB16, R_RISCV_SUB32, R_RISCV_SUB64, R_RISCV_SUB6})
+_I_TYPE_LO = frozenset({R_RISCV_PCREL_LO12_I, R_RISCV_LO12_I, R_RISCV_TPREL_LO12_I})
+_SPECIAL = frozenset(
+    {
+        *_TLS,
+        *_TPREL,
+        *_ULEB,
+        *_WIDTH,
+        R_RISCV_PCREL_LO12_I,
+        R_RISCV_PCREL_LO12_S,
+        R_RISCV_HI20,
+        R_RISCV_LO12_I,
+        R_RISCV_LO12_S,
+    }
+)
+
+_NAMES = relocation_names(globals(), "R_RISCV_")
 
 
 def split(x: int) -> tuple[int, int]:
@@ -73,47 +121,134 @@ def cj_scatter(v: int) -> int:
     )  # fmt: skip
 
 
-def _check(reloc: Reloc, value: int, bits: int) -> None:
-    if not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
-        raise LinkError(
-            f"{reloc.section.label}: {reloc.section.name}+{reloc.offset:#x}: "
-            f"{_NAMES.get(reloc.type, reloc.type)} to {reloc.sym.target().display()} is out of range "
-            f"({value:+#x})"
-        )
+def cb_scatter(v: int) -> int:
+    """The c.beqz / c.bnez offset bits of a CB-format halfword."""
+    return (
+        _bits(v, 8, 8, 12) | _bits(v, 4, 3, 10) | _bits(v, 7, 6, 5) | _bits(v, 2, 1, 3) | _bits(v, 5, 5, 2)
+    )  # fmt: skip
+
+
+def b_scatter(v: int) -> int:
+    """The offset bits of a B-type (conditional branch) instruction."""
+    return _bits(v, 12, 12, 31) | _bits(v, 10, 5, 25) | _bits(v, 4, 1, 8) | _bits(v, 11, 11, 7)
+
+
+def j_scatter(v: int) -> int:
+    """The offset bits of a J-type (`jal`) instruction."""
+    return _bits(v, 20, 20, 31) | _bits(v, 10, 1, 21) | _bits(v, 11, 11, 20) | _bits(v, 19, 12, 12)
+
+
+def i_lo(insn: int, lo: int) -> int:
+    """An I-type instruction (loads, addi, jalr) with its 12-bit immediate replaced."""
+    return (insn & 0xFFFFF) | (lo << 20)
+
+
+def s_lo(insn: int, lo: int) -> int:
+    """An S-type instruction (stores) with its 12-bit immediate (bits 31..25, 11..7) replaced."""
+    return (insn & 0x01FFF07F) | ((lo & 0xFE0) << 20) | ((lo & 0x1F) << 7)
+
+
+def u_hi(insn: int, hi: int) -> int:
+    """A U-type instruction (`lui`, `auipc`) with its upper 20 bits replaced by those of `hi`."""
+    return (insn & 0xFFF) | hi
+
+
+@dataclass
+class RiscvState:
+    """Per link: HI20 values by place, for the LO12 relocations that name their label."""
+
+    #: (id(section), offset of the auipc) -> the PC-relative value its HI20 got
+    hi: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: non-PIC `lui` pairing: per section, the HI20s by (id(target), rd), in offset order
+    abs_hi: dict[int, dict] = field(default_factory=dict)
 
 
 class RiscvFamily(Family):
     """RV32/RV64 relocations; `xlen` picks the data word type and stub."""
 
+    elf_machine_number, elf_machine_name = EM_RISCV, "EM_RISCV"
     names = _NAMES
+    pc_relative_bss_warns = True
+    #: small-data sections (code built without -fpic, e.g. picolibc) are ordinary data:
+    #: renamed so that every rule for .rodata/.data/.bss applies to them
+    section_aliases = ((".srodata", ".rodata"), (".sdata", ".data"), (".sbss", ".bss"))
 
     def __init__(self, xlen: int) -> None:
         self.xlen = xlen
-        word = 1 if xlen == 32 else 2
-        self.got_types = frozenset({word, GOT_HI20, 41})
-        self.data_types = frozenset({1, 2})
-        self.direct_types = frozenset({PCREL_HI20, HI20, *_PCREL_TYPES})
+        word = R_RISCV_32 if xlen == 32 else R_RISCV_64
+        self.got_types = frozenset({word, R_RISCV_GOT_HI20, R_RISCV_GOT32_PCREL})
+        self.data_types = frozenset({R_RISCV_32, R_RISCV_64})
+        self.direct_types = frozenset({R_RISCV_PCREL_HI20, R_RISCV_HI20, *_PCREL_TYPES})
         if xlen == 32:
             self.stub = (bytes.fromhex("97060000944682860000000000000000")[:12], 8)
         else:
             self.stub = (bytes.fromhex("9706000094668286") + bytes(8), 8)
 
+    def new_state(self) -> RiscvState:
+        return RiscvState()
+
     def local_got_type(self, rtype: int) -> bool:
-        return rtype in (GOT_HI20, 41)
+        return rtype in (R_RISCV_GOT_HI20, R_RISCV_GOT32_PCREL)
 
     def trampoline(self, target: int) -> bytes:
+        """`c.j` if it reaches (+-2 KiB), else `auipc t6, hi; jalr zero, lo(t6)`."""
         if -2048 <= target <= 2047:
             return (0xA001 | cj_scatter(target)).to_bytes(2, "little")
-        if not -(1 << 31) <= target - 8 < (1 << 31):
-            raise LinkError("jumps larger than 2GiB are not supported")
+        check_range(target - 8, 32, "auipc + jalr (+-2 GiB)")
         hi, lo = split(target)
         return (hi | 0x00000F97).to_bytes(4, "little") + (((lo << 20) | 0x000F8067) & 0xFFFFFFFF).to_bytes(4, "little")
 
-    def apply_code(self, ctx: LinkContext, reloc: Reloc) -> None:
-        rtype, section, p = reloc.type, reloc.section, place_of(reloc)
+    def classify(self, rtype: int) -> Kind:
+        if rtype in (R_RISCV_ALIGN, R_RISCV_RELAX):
+            return Kind.IGNORE
+        if rtype in _SPECIAL:
+            return Kind.SPECIAL
+        if rtype in (R_RISCV_32, R_RISCV_64):
+            return Kind.RODATA_WORD
+        if rtype in (R_RISCV_GOT_HI20, R_RISCV_GOT32_PCREL):
+            return Kind.GOT_PC_REL
+        if rtype == R_RISCV_PCREL_HI20 or rtype in _PCREL_TYPES:
+            return Kind.PC_REL
+        return Kind.UNSUPPORTED
+
+    def field_size(self, rtype: int) -> int:
+        if rtype in (R_RISCV_RVC_BRANCH, R_RISCV_RVC_JUMP):
+            return 2
+        return 8 if rtype in (R_RISCV_CALL, R_RISCV_CALL_PLT) else 4
+
+    def remember(self, state: RiscvState, reloc: Reloc, value: int) -> None:
+        if reloc.type in _HI_TYPES:
+            state.hi[(id(reloc.section), reloc.offset)] = value
+
+    def write(self, buf: bytearray, off: int, rtype: int, value: int) -> None:
+        name = _NAMES.get(rtype, "")
+        if rtype in _HI_TYPES:
+            check_range(value, 32, "auipc + 12-bit (+-2 GiB)")
+            write_le(buf, off, 4, u_hi(read_le(buf, off, 4), split(value)[0]))
+        elif rtype in (R_RISCV_CALL, R_RISCV_CALL_PLT):
+            check_range(value, 32, "auipc + jalr (+-2 GiB)")
+            hi, lo = split(value)
+            write_le(buf, off, 4, u_hi(read_le(buf, off, 4), hi))
+            write_le(buf, off + 4, 4, i_lo(read_le(buf, off + 4, 4), lo))
+        elif rtype == R_RISCV_BRANCH:
+            check_range(value, 13, "a B-type branch (+-4 KiB)")
+            write_le(buf, off, 4, (read_le(buf, off, 4) & 0x01FFF07F) | b_scatter(value))
+        elif rtype == R_RISCV_JAL:
+            check_range(value, 21, "jal (+-1 MiB)")
+            write_le(buf, off, 4, (read_le(buf, off, 4) & 0xFFF) | j_scatter(value))
+        elif rtype == R_RISCV_RVC_BRANCH:
+            check_range(value, 9, "c.beqz/c.bnez (+-256 B)")
+            write_le(buf, off, 2, (read_le(buf, off, 2) & 0xE383) | cb_scatter(value))
+        elif rtype == R_RISCV_RVC_JUMP:
+            check_range(value, 12, "c.j (+-2 KiB)")
+            write_le(buf, off, 2, (read_le(buf, off, 2) & 0xE003) | cj_scatter(value))
+        else:  # GOT32_PCREL, 32_PCREL, PLT32: a signed 32-bit word
+            write_le(buf, off, 4, check_range(value, 32, f"a signed 32-bit word ({name})"))
+
+    def apply_special(self, ctx: LinkView, state: RiscvState, reloc: Reloc) -> None:
+        rtype, section = reloc.type, reloc.section
+        p = section.addr + reloc.offset
         sym = reloc.sym.target()
-        if rtype in (43, 51):
-            return
         if rtype in _TLS:
             raise LinkError(f"{sym.label}: RISC-V TLS relocation: {sym.display()} (thread-locals are not supported)")
         if rtype in _TPREL:
@@ -122,86 +257,16 @@ class RiscvFamily(Family):
             )
         if rtype in _ULEB:
             raise LinkError(f"{sym.label}: RISC-V ULEB128 relocation: {sym.display()}")
-        if rtype in (1, 2) and section.name.startswith(".rodata"):
-            apply_data(ctx, reloc)
-            return
-        if rtype in (24, 25):
-            self._lo12(ctx, reloc, p)
-            return
-        if rtype == HI20:
+        if rtype in (R_RISCV_PCREL_LO12_I, R_RISCV_PCREL_LO12_S):
+            self._lo12(ctx, state, reloc, p)
+        elif rtype == R_RISCV_HI20:
             self._absolute_hi(ctx, reloc, p)
-            return
-        if rtype in (27, 28):
-            self._absolute_lo(ctx, reloc, p)
-            return
-        if rtype in _WIDTH:
-            self._label_arith(ctx, reloc, p, self._symbol_address(ctx, reloc) + reloc.addend)
-            return
-        if rtype == GOT_HI20 or rtype == 41:
-            addr = ctx.got_address() + ctx.got_entry(reloc).offset
-        elif rtype == PCREL_HI20 or rtype in _PCREL_TYPES:
-            addr = self._symbol_address(ctx, reloc)
+        elif rtype in (R_RISCV_LO12_I, R_RISCV_LO12_S):
+            self._absolute_lo(ctx, state, reloc, p)
         else:
-            raise unsupported(ctx, reloc)
-        value = addr + reloc.addend - p
-        if rtype in _HI_TYPES:
-            ctx.riscv_hi[(id(section), reloc.offset)] = value
-            hi, _ = split(value)
-            ctx.write(section, p, 4, (ctx.read(section, p, 4) & 0xFFF) | hi)
-        elif rtype == 41:
-            _check(reloc, value, 32)
-            ctx.write(section, p, 4, value)
-        elif rtype in (18, 19):
-            _check(reloc, value, 32)
-            hi, lo = split(value)
-            ctx.write(section, p, 4, (ctx.read(section, p, 4) & 0xFFF) | hi)
-            ctx.write(section, p + 4, 4, (ctx.read(section, p + 4, 4) & 0xFFFFF) | (lo << 20))
-        elif rtype == 16:
-            _check(reloc, value, 13)
-            bits = _bits(value, 12, 12, 31) | _bits(value, 10, 5, 25) | _bits(value, 4, 1, 8) | _bits(value, 11, 11, 7)
-            ctx.write(section, p, 4, (ctx.read(section, p, 4) & 0x01FFF07F) | bits)
-        elif rtype == 17:
-            _check(reloc, value, 21)
-            bits = (
-                _bits(value, 20, 20, 31) | _bits(value, 10, 1, 21) | _bits(value, 11, 11, 20)
-                | _bits(value, 19, 12, 12)
-            )  # fmt: skip
-            ctx.write(section, p, 4, (ctx.read(section, p, 4) & 0xFFF) | bits)
-        elif rtype == 44:
-            _check(reloc, value, 9)
-            bits = (
-                _bits(value, 8, 8, 12) | _bits(value, 4, 3, 10) | _bits(value, 7, 6, 5)
-                | _bits(value, 2, 1, 3) | _bits(value, 5, 5, 2)
-            )  # fmt: skip
-            ctx.write(section, p, 2, (ctx.read(section, p, 2) & 0xE383) | bits)
-        elif rtype == 45:
-            _check(reloc, value, 12)
-            ctx.write(section, p, 2, (ctx.read(section, p, 2) & 0xE003) | cj_scatter(value))
-        else:  # 32_PCREL, PLT32
-            _check(reloc, value, 32)
-            ctx.write(section, p, 4, value)
-        ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
+            self._label_arith(ctx, reloc, p, ctx.lenient_address(reloc) + reloc.addend)
 
-    @staticmethod
-    def _symbol_address(ctx: LinkContext, reloc: Reloc) -> int:
-        sym = reloc.sym.target()
-        if sym.section is None or sym.section.pseudo:
-            if sym.fixed is not None and sym.name in ctx.externs:
-                raise LinkError(
-                    f"{reloc.section.label}: direct reference to fixed-address symbol {sym.name}; "
-                    "call it through a function pointer variable"
-                )
-            if sym.section is None:
-                raise LinkError(f"{sym.label}: {sym.unbound_reason()}")
-            raise LinkError(
-                f"{sym.label}: fixed relocation to external symbol: {sym.display()}; "
-                "compile with -fpic so it is reached through the GOT"
-            )
-        if sym.section.image == "bss" and reloc.type != HI20:
-            ctx.warn_static_bss(reloc, sym)
-        return sym.section.addr + sym.value
-
-    def _absolute_hi(self, ctx: LinkContext, reloc: Reloc, p: int) -> None:
+    def _absolute_hi(self, ctx: LinkView, reloc: Reloc, p: int) -> None:
         """Non-PIC `lui rd, %hi(S+A)` becomes `auipc rd, %pcrel_hi(S+A)`.
 
         The loader cannot relocate an absolute address split over two instructions, but
@@ -215,18 +280,21 @@ class RiscvFamily(Family):
         if insn & 0x7F != LUI:
             raise LinkError(f"{section.label}: {section.name}+{reloc.offset:#x}: R_RISCV_HI20 is not on a lui")
         target = reloc.sym.target()
-        value = self._symbol_address(ctx, reloc) + reloc.addend - p
+        value = ctx.lenient_address(reloc, warn=False) + reloc.addend - p
         if target.section is not None and target.section.image != "text":
             raise LinkError(
                 f"{section.label}: {section.name}+{reloc.offset:#x}: non-PIC access to {target.display()} in "
                 f"{target.section.name}; link with --writable-data (the SCons tool does) or compile with -fpic"
             )
-        _check(reloc, value, 32)
+        try:
+            check_range(value, 32, "auipc + 12-bit (+-2 GiB)")
+        except FieldRange as exc:
+            raise ctx.out_of_range(reloc, exc) from None
         hi, _ = split(value)
         ctx.write(section, p, 4, (insn & 0xF80) | AUIPC | hi)
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {p + value:08x}")
 
-    def _absolute_lo(self, ctx: LinkContext, reloc: Reloc, p: int) -> None:
+    def _absolute_lo(self, ctx: LinkView, state: RiscvState, reloc: Reloc, p: int) -> None:
         """The `%lo(S+A)` half of a converted pair, re-based on its `auipc`.
 
         Its partner is the nearest preceding HI20 of the same symbol in this section
@@ -238,10 +306,10 @@ class RiscvFamily(Family):
         insn = ctx.read(section, p, 4)
         base = (insn >> 15) & 0x1F
         target = reloc.sym.target()
-        his = ctx.riscv_abs_hi.get(id(section))
+        his = state.abs_hi.get(id(section))
         if his is None:  # HI20s of this section by (target, register), in offset order
-            his = ctx.riscv_abs_hi[id(section)] = {}
-            for candidate in sorted((r for r in section.relocs if r.type == HI20), key=lambda r: r.offset):
+            his = state.abs_hi[id(section)] = {}
+            for candidate in sorted((r for r in section.relocs if r.type == R_RISCV_HI20), key=lambda r: r.offset):
                 rd = (ctx.read(section, section.addr + candidate.offset, 4) >> 7) & 0x1F
                 his.setdefault((id(candidate.sym.target()), rd), []).append(candidate)
         parent = None
@@ -254,7 +322,7 @@ class RiscvFamily(Family):
                 f"{section.label}: {section.name}+{reloc.offset:#x}: {_NAMES[reloc.type]} against "
                 f"{target.display()} without a matching lui; compile with -fpic"
             )
-        addr = self._symbol_address(ctx, reloc)
+        addr = ctx.lenient_address(reloc)
         p_hi = section.addr + parent.offset
         v_hi, v_lo = addr + parent.addend - p_hi, addr + reloc.addend - p_hi
         hi, _ = split(v_hi)
@@ -268,22 +336,18 @@ class RiscvFamily(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
 
     @staticmethod
-    def _patch_lo(ctx: LinkContext, reloc: Reloc, p: int, lo: int) -> None:
+    def _patch_lo(ctx: LinkView, reloc: Reloc, p: int, lo: int) -> None:
         """Write a 12-bit low part into an I-type (loads, addi) or S-type (stores) immediate."""
         old = ctx.read(reloc.section, p, 4)
-        if reloc.type in (24, 27, 30):
-            new = (old & 0xFFFFF) | (lo << 20)
-        else:
-            new = (old & 0x01FFF07F) | ((lo & 0xFE0) << 20) | ((lo & 0x1F) << 7)
-        ctx.write(reloc.section, p, 4, new)
+        ctx.write(reloc.section, p, 4, i_lo(old, lo) if reloc.type in _I_TYPE_LO else s_lo(old, lo))
 
     @staticmethod
-    def _lo12(ctx: LinkContext, reloc: Reloc, p: int) -> None:
+    def _lo12(ctx: LinkView, state: RiscvState, reloc: Reloc, p: int) -> None:
         sym = reloc.sym.target()
         section = reloc.section
         label_section = sym.section
         # the HI20 at the label, if one was applied (a dict lookup: no scan per LO12)
-        value = ctx.riscv_hi.get((id(label_section), sym.value)) if label_section is not None else None
+        value = state.hi.get((id(label_section), sym.value)) if label_section is not None else None
         if value is None:
             raise LinkError(
                 f"{section.label}: {section.name}+{reloc.offset:#x}: {_NAMES[reloc.type]} without a matching "
@@ -294,7 +358,7 @@ class RiscvFamily(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {label_section.addr + sym.value:08x}")
 
     @staticmethod
-    def _label_arith(ctx: LinkContext, reloc: Reloc, p: int, v: int) -> None:
+    def _label_arith(ctx: LinkView, reloc: Reloc, p: int, v: int) -> None:
         width = _WIDTH[reloc.type]
         size = 1 if width <= 8 else width // 8
         mask = (1 << width) - 1
@@ -309,24 +373,20 @@ class RiscvFamily(Family):
         ctx.log(3, f"  {p:08x} {reloc.sym.display()} == {t:08x}")
 
 
-def _riscv(name: str, number: int, xlen: int, march: str, mabi: str, **kw) -> ArchInfo:
+def _riscv(name: str, xlen: int, **kw) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=xlen // 8,
-        elf_machine="EM_RISCV",
         elf_class=xlen,
         text_alignments=(2, 4),  # clang aligns .text to 4 (the loader's text block is word aligned)
-        cross_prefix="riscv64-unknown-elf-",
-        cflags=(f"-march={march}", f"-mabi={mabi}", "-mno-relax"),
-        float_impl="NONE",
-        debian_packages=("gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf"),
         family=RiscvFamily(xlen),
         **kw,
     )
 
 
 ARCHES = (
-    _riscv("rv32imc", 11, 32, "rv32imac", "ilp32", supports_arch_flags=True),
-    _riscv("rv64imc", 12, 64, "rv64imac", "lp64"),
+    # ESP32-C3/C6 execute rv32imc natmods from IRAM, so data placed next to the code faults there
+    _riscv("rv32imc", 32, supports_arch_flags=True, write_protected_code="ESP32-C3/C6"),
+    _riscv("rv64imc", 64),
 )

@@ -22,129 +22,109 @@ except the GOT words themselves.
 
 from __future__ import annotations
 
-from ..errors import LinkError
-from ..linker.context import LinkContext, Reloc
-from ..linker.relocate import direct_address, got_slot_address, place_of, unsupported
-from .base import ArchInfo, Family
+from ..mpy.format import ARCH_NUMBERS
+from .base import ArchInfo, Family, Kind
+from .fields import check_range, read_le, relocation_names, sign_extend, write_le
+
+EM_386, EM_X86_64 = 3, 62
+
+R_386_32, R_386_PC32, R_386_GOT32, R_386_PLT32 = 1, 2, 3, 4
+R_386_GOTOFF, R_386_GOTPC, R_386_TLS_GD, R_386_GOT32X = 9, 10, 18, 43
+
+R_X86_64_64, R_X86_64_PC32, R_X86_64_GOT32, R_X86_64_PLT32 = 1, 2, 3, 4
+R_X86_64_GOTPCREL, R_X86_64_32, R_X86_64_32S, R_X86_64_TLSGD = 9, 10, 11, 19
+R_X86_64_GOTPCRELX, R_X86_64_REX_GOTPCRELX = 41, 42
 
 
-def _jump(target: int) -> bytes:
+def jump(target: int) -> bytes:
+    """`jmp rel8` (EB) if it reaches, else `jmp rel32` (E9); both count from the next instruction."""
     short = target - 2
     if -128 <= short <= 127:
         return bytes((0xEB, short & 0xFF))
-    near = target - 5
-    if -(1 << 31) <= near < (1 << 31):
-        return b"\xe9" + (near & 0xFFFFFFFF).to_bytes(4, "little")
-    raise LinkError("jumps larger than 2GiB are not supported")
+    near = check_range(target - 5, 32, "jmp rel32 (+-2 GiB)")
+    return b"\xe9" + near.to_bytes(4, "little")
 
 
-class X86Family(Family):
-    """i386: GOT base via GOTPC, slots by offset, local data by GOTOFF."""
+class _Le32Family(Family):
+    """Every code relocation of both machines patches one little-endian 32-bit word.
 
-    names = {
-        1: "R_386_32",
-        2: "R_386_PC32",
-        3: "R_386_GOT32",
-        4: "R_386_PLT32",
-        9: "R_386_GOTOFF",
-        10: "R_386_GOTPC",
-        18: "R_386_TLS_GD",
-        43: "R_386_GOT32X",
-    }
-    got_types = frozenset({2, 3, 43})
-    direct_types = frozenset({2, 4, 9})
-    data_types = frozenset({1})
-    stub = (bytes.fromhex("909090b800000000ffe0"), 4)
+    The word's stored bytes are added to (the addend of i386's REL objects lives
+    there; x86-64 is RELA, but the reference adds there too, so we keep that).
+    """
 
-    def local_got_type(self, rtype: int) -> bool:
-        return rtype in (3, 43)
+    def implicit_addend(self, buf: bytearray, off: int, rtype: int) -> int:
+        return sign_extend(read_le(buf, off, 4), 32)
+
+    def write(self, buf: bytearray, off: int, rtype: int, value: int) -> None:
+        write_le(buf, off, 4, check_range(value, 32, "a 32-bit word", wrap=True))
 
     def trampoline(self, target: int) -> bytes:
-        return _jump(target)
-
-    def apply_code(self, ctx: LinkContext, reloc: Reloc) -> None:
-        rtype, section, p = reloc.type, reloc.section, place_of(reloc)
-        if rtype in (2, 4):  # PC32, PLT32: S + A - P
-            addr = direct_address(ctx, reloc)
-            ctx.le32_add(section, p, addr - p + reloc.addend)
-        elif rtype == 10:  # GOTPC: GOT + A - P
-            if reloc.sym.name != "_GLOBAL_OFFSET_TABLE_":
-                raise unsupported(ctx, reloc)
-            addr = ctx.got_address()
-            ctx.le32_add(section, p, addr - p + reloc.addend)
-        elif rtype in (3, 43):  # GOT32, GOT32X: G (offset of the slot in the GOT)
-            addr = ctx.got_entry(reloc).offset
-            ctx.le32_add(section, p, addr)
-        elif rtype == 9:  # GOTOFF: S + A - GOT, S taken from the symbol itself
-            sym = reloc.sym
-            if sym.section is None:
-                sym = sym.target()
-            if sym.section is None or sym.section.pseudo:
-                raise unsupported(ctx, reloc)
-            if sym.section.image == "bss":
-                ctx.warn_static_bss(reloc, sym)
-            addr = sym.section.addr + sym.value
-            ctx.le32_add(section, p, addr - ctx.got_address() + reloc.addend)
-        else:
-            raise unsupported(ctx, reloc)
-        ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
+        return jump(target)
 
 
-class X64Family(Family):
+class X86Family(_Le32Family):
+    """i386: GOT base via GOTPC, slots by offset, local data by GOTOFF."""
+
+    elf_machine_number, elf_machine_name = EM_386, "EM_386"
+    names = relocation_names(globals(), "R_386_")
+    got_types = frozenset({R_386_PC32, R_386_GOT32, R_386_GOT32X})
+    direct_types = frozenset({R_386_PC32, R_386_PLT32, R_386_GOTOFF})
+    data_types = frozenset({R_386_32})
+    stub = (bytes.fromhex("909090b800000000ffe0"), 4)
+    #: every object carries its own copy of the pc thunk (a COMDAT-like section)
+    duplicate_ok_prefixes = ("__x86.get_pc_thunk.",)
+    _kinds = {
+        R_386_PC32: Kind.PC_REL,
+        R_386_PLT32: Kind.PC_REL,
+        R_386_GOTPC: Kind.GOT_BASE,
+        R_386_GOT32: Kind.GOT_OFFSET,
+        R_386_GOT32X: Kind.GOT_OFFSET,
+        R_386_GOTOFF: Kind.GOT_REL,
+    }
+
+    def local_got_type(self, rtype: int) -> bool:
+        return rtype in (R_386_GOT32, R_386_GOT32X)
+
+    def classify(self, rtype: int) -> Kind:
+        return self._kinds.get(rtype, Kind.UNSUPPORTED)
+
+
+class X64Family(_Le32Family):
     """x86-64: everything PC-relative, GOT slots included."""
 
-    names = {
-        1: "R_X86_64_64",
-        2: "R_X86_64_PC32",
-        3: "R_X86_64_GOT32",
-        4: "R_X86_64_PLT32",
-        9: "R_X86_64_GOTPCREL",
-        10: "R_X86_64_32",
-        11: "R_X86_64_32S",
-        19: "R_X86_64_TLSGD",
-        41: "R_X86_64_GOTPCRELX",
-        42: "R_X86_64_REX_GOTPCRELX",
-    }
-    got_types = frozenset({9, 41, 42})
-    direct_types = frozenset({2, 4})
-    data_types = frozenset({1})
+    elf_machine_number, elf_machine_name = EM_X86_64, "EM_X86_64"
+    names = relocation_names(globals(), "R_X86_64_")
+    got_types = frozenset({R_X86_64_GOTPCREL, R_X86_64_GOTPCRELX, R_X86_64_REX_GOTPCRELX})
+    direct_types = frozenset({R_X86_64_PC32, R_X86_64_PLT32})
+    data_types = frozenset({R_X86_64_64})
     stub = (bytes.fromhex("90909090909048b80000000000000000ffe0"), 8)
+    _kinds = {
+        R_X86_64_PC32: Kind.PC_REL,
+        R_X86_64_PLT32: Kind.PC_REL,
+        R_X86_64_GOTPCREL: Kind.GOT_PC_REL,
+        R_X86_64_GOTPCRELX: Kind.GOT_PC_REL,
+        R_X86_64_REX_GOTPCRELX: Kind.GOT_PC_REL,
+    }
 
     def local_got_type(self, rtype: int) -> bool:
         return True
 
-    def trampoline(self, target: int) -> bytes:
-        return _jump(target)
-
-    def apply_code(self, ctx: LinkContext, reloc: Reloc) -> None:
-        rtype, section, p = reloc.type, reloc.section, place_of(reloc)
-        if rtype in (2, 4):
-            addr = direct_address(ctx, reloc)
-        elif rtype in (9, 41, 42):
-            addr = got_slot_address(ctx, reloc)
-        else:
-            raise unsupported(ctx, reloc)
-        ctx.le32_add(section, p, addr - p + reloc.addend)
-        ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
+    def classify(self, rtype: int) -> Kind:
+        return self._kinds.get(rtype, Kind.UNSUPPORTED)
 
 
-def _x86(name: str, number: int, bits: int, prefix: str, packages: tuple[str, ...], family: Family) -> ArchInfo:
+def _x86(name: str, bits: int, family: Family) -> ArchInfo:
     return ArchInfo(
         name=name,
-        number=number,
+        number=ARCH_NUMBERS[name],
         word_size=bits // 8,
-        elf_machine="EM_386" if bits == 32 else "EM_X86_64",
         elf_class=bits,
         text_alignments=(1, 4),
-        cross_prefix=prefix,
-        cflags=("-fno-stack-protector",),
-        float_impl="DOUBLE",
-        debian_packages=packages,
         family=family,
     )
 
 
 ARCHES = (
-    _x86("x86", 1, 32, "i686-linux-gnu-", ("gcc-multilib",), X86Family()),
-    _x86("x64", 2, 64, "x86_64-linux-gnu-", ("gcc",), X64Family()),
+    _x86("x86", 32, X86Family()),
+    _x86("x64", 64, X64Family()),
 )

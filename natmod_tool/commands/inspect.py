@@ -14,10 +14,10 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from ..arch import ARCH_FLAG_BITS
 from ..errors import MpyError
 from ..mpy.bytecode import FMT_JUMP, FMT_QSTR, decode_function
 from ..mpy.encoding import ConstObject
+from ..mpy.format import ARCH_FLAG_BITS, MPY_MAGIC, MPY_VERSION
 from ..mpy.names import scope_flag_names
 from ..mpy.opnames import OpcodeNames
 from ..mpy.reader import (
@@ -337,7 +337,7 @@ def run_compat(args: argparse.Namespace) -> int:
         try:
             mpy = read_mpy(data, name)
         except MpyError:
-            if len(data) > 1 and data[:1] == b"M" and data[1] != 6:
+            if len(data) > 1 and data[0] == MPY_MAGIC and data[1] != MPY_VERSION:
                 mpy = None  # another .mpy version: the header alone decides
             else:
                 raise

@@ -41,6 +41,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="accept initialised .data and static BSS (the reference refuses them; see docs/linker.md)",
     )
+    p.add_argument(
+        "--mpy-sub-version",
+        type=int,
+        choices=range(4),
+        default=None,
+        metavar="N",
+        help="native ABI revision in the header: the target tree's MPY_SUB_VERSION (default 3)",
+    )
     p.add_argument("inputs", nargs="*", help="object files (.o)")
     p.set_defaults(run=run)
 
@@ -75,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         source_name=args.source_name if args.source_name is not None else os.path.basename(output),
         log=log,
         writable_data=args.writable_data,
+        mpy_sub_version=args.mpy_sub_version,
     )
     write_atomic(output, result.mpy)
     if args.size:

@@ -53,6 +53,14 @@ def register(subparsers: Any) -> None:
         default=None,
         help="replace the arch flags of the merged file (0 removes them)",
     )
+    parser.add_argument(
+        "--mpy-sub-version",
+        type=int,
+        choices=range(4),
+        default=3,
+        metavar="N",
+        help="native ABI revision the native input must have: the target tree's MPY_SUB_VERSION (default 3)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="describe the merge on standard error")
     parser.add_argument("inputs", nargs="*", metavar="FILE", help=".mpy files, native one in any position")
     parser.set_defaults(run=run)
@@ -67,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     for name in args.inputs:
         with open(name, "rb") as handle:
             inputs.append((name, handle.read()))
-    merged = merge(inputs, args.march_flags)
+    merged = merge(inputs, args.march_flags, sub_version=args.mpy_sub_version)
     if args.verbose:
         info = read_mpy(merged, args.output or "<stdout>")
         arch = info.arch_name or ("none" if not info.arch_number else f"#{info.arch_number}")

@@ -8,19 +8,24 @@ objects that carry the link-time facts (bound section, resolution, address).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import LinkError
+from ..mpy.format import (
+    DEST_BSS,
+    DEST_FUN_TABLE,
+    DEST_OBJ_TABLE,
+    DEST_QSTR_TABLE,
+    DEST_RODATA,
+    DEST_TEXT,
+)
+from ..mpy.format import DEST_SLOT0 as DEST_SLOT0  # re-exported: got.py and relocate.py take it from here
 from ..mpy.names import FUN_TABLE_SLOTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..arch.base import ArchInfo
+    from ..arch.fields import FieldRange
     from .elf import ElfReloc, ElfSymbol
-
-# Destination codes of the relocation stream (spec 5.1).
-DEST_TEXT, DEST_RODATA, DEST_BSS = 0, 1, 2
-DEST_QSTR_TABLE, DEST_OBJ_TABLE, DEST_FUN_TABLE = 6, 7, 8
-DEST_SLOT0 = 9
 
 IMAGE_DEST = {"text": DEST_TEXT, "rodata": DEST_RODATA, "bss": DEST_BSS}
 
@@ -144,8 +149,8 @@ class GotEntry:
 
     name: str
     symbol: Symbol
-    initial: int = 0  # xtensa: the literal's stored word
-    addend: int = 0  # xtensa: `symbol+addend` literals keep their addend here
+    initial: int = 0  # a literal-pool word's stored value (families that build the GOT from pools)
+    addend: int = 0  # `symbol+addend` literals keep their addend here
     section_name: str = ""
     value: int = 0
     offset: int = 0
@@ -160,24 +165,22 @@ class LinkContext:
     log: Callable[[int, str], None]
     writable_data: bool = False  # place .data and PC-relatively reached BSS (docs/linker.md)
     sections: list[Section] = field(default_factory=list)
-    literals: list[Section] = field(default_factory=list)
     definitions: dict[str, Symbol] = field(default_factory=dict)
     unresolved: list[Symbol] = field(default_factory=list)
     externs: dict[str, int] = field(default_factory=dict)
     got: dict[str, GotEntry] = field(default_factory=dict)
     got_order: list[GotEntry] = field(default_factory=list)
-    lit_values: dict[int, int] = field(default_factory=dict)  # value -> LIT offset
-    literal_keys: dict[tuple[int, int], GotEntry | int] = field(default_factory=dict)
     got_section: Section | None = None
-    lit_section: Section | None = None
     text: bytearray = field(default_factory=bytearray)
     rodata: bytearray = field(default_factory=bytearray)
     bss_size: int = 0
     records: list[tuple[int, int, int]] = field(default_factory=list)  # (base, byte pos, dest)
     warnings: list[str] = field(default_factory=list)
-    riscv_hi: dict[tuple[int, int], int] = field(default_factory=dict)
-    riscv_abs_hi: dict[int, dict] = field(default_factory=dict)  # non-PIC lui pairing (arch/riscv.py)
+    arch_state: Any = None  # the family's own per-link state (`Family.new_state()`)
     nobits_bytes: int = 0  # zero-filled input bytes allocated so far (bounded by elf.MAX_SIZE)
+
+    def __post_init__(self) -> None:
+        self.arch_state = self.arch.family.new_state()
 
     @property
     def word(self) -> int:
@@ -190,7 +193,7 @@ class LinkContext:
             self.log(1, f"warning: {message}")
 
     def warn_static_bss(self, reloc: Reloc, sym: Symbol) -> None:
-        """Without writable_data, the reference's wrong code is kept (x86 GOTOFF, RISC-V) but named."""
+        """Without writable_data, the reference's wrong code is kept (GOT-relative and some PC-relative) but named."""
         name = sym.name if sym.type in ("STT_OBJECT", "STT_FUNC") else sym.section.names_at() if sym.section else "?"
         self.warn(
             f"{reloc.section.label}: {name} is static BSS reached PC-relatively from {reloc.section.name}: "
@@ -208,24 +211,30 @@ class LinkContext:
 
     def read(self, section: Section, pos: int, size: int) -> int:
         buf = self.image_of(section)
-        self._check_bounds(section, pos, size, buf)
+        self.check_bounds(section, pos, size, buf)
         return int.from_bytes(buf[pos : pos + size], "little")
 
     def write(self, section: Section, pos: int, size: int, value: int) -> None:
-        buf = self.image_of(section)
-        self._check_bounds(section, pos, size, buf)
-        buf[pos : pos + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+        """Store a whole little-endian word; a value that does not fit is an error, never masked.
 
-    def _check_bounds(self, section: Section, pos: int, size: int, buf: bytearray) -> None:
+        Words have modular arithmetic, so -2^(n-1)..2^n-1 fits `size` = n/8 bytes.
+        """
+        buf = self.image_of(section)
+        self.check_bounds(section, pos, size, buf)
+        bits = 8 * size
+        if not -(1 << (bits - 1)) <= value < (1 << bits):
+            raise LinkError(
+                f"{section.label}: {section.name}+{pos - section.addr:#x}: value {value:+#x} does not fit "
+                f"a {size}-byte word"
+            )
+        buf[pos : pos + size] = (value & ((1 << bits) - 1)).to_bytes(size, "little")
+
+    def check_bounds(self, section: Section, pos: int, size: int, buf: bytearray) -> None:
         if pos < section.addr or pos + size > section.addr + section.size or pos + size > len(buf):
             raise LinkError(
                 f"{section.label}: relocation at offset {pos - section.addr:#x} lies outside "
                 f"section {section.name} (size {section.size:#x}); the object is damaged"
             )
-
-    def le32_add(self, section: Section, pos: int, value: int) -> None:
-        """The "le32 add V" patch of spec 11.1."""
-        self.write(section, pos, 4, self.read(section, pos, 4) + value)
 
     def record(self, section: Section, pos: int, dest: int) -> None:
         """Add a run-time relocation (base image, byte position, destination)."""
@@ -240,6 +249,52 @@ class LinkContext:
         if entry is None:
             raise LinkError(f"{reloc.section.label}: no GOT entry for {sym.display()}")
         return entry
+
+    def got_entry_named(self, name: str, symbol: Symbol, *, initial: int = 0, addend: int = 0) -> GotEntry:
+        """The GOT entry called `name`, created on first use (families that build GOT words)."""
+        entry = self.got.get(name)
+        if entry is None:
+            entry = self.got[name] = GotEntry(name=name, symbol=symbol, initial=initial, addend=addend)
+        return entry
+
+    def internal_section(self, name: str, size: int, align: int) -> Section:
+        """A zero-filled section the linker makes (GOT, a family's constant pool)."""
+        return Section(name=name, data=bytearray(size), align=align, label="<internal>")
+
+    def unsupported(self, reloc: Reloc) -> LinkError:
+        """The error for a relocation type the native format cannot express."""
+        return LinkError(
+            f"{reloc.section.label}: unsupported relocation {self.arch.family.reloc_name(reloc.type)} against "
+            f"{reloc.sym.target().display()} in {reloc.section.name}; compile with the natmod flags "
+            "(-fpic, no -mlong-calls / -mcmodel changes)"
+        )
+
+    def out_of_range(self, reloc: Reloc, exc: FieldRange) -> LinkError:
+        """A value that does not fit its field, named by relocation, symbol and place."""
+        return LinkError(
+            f"{reloc.section.label}: {reloc.section.name}+{reloc.offset:#x}: "
+            f"{self.arch.family.reloc_name(reloc.type)} to {reloc.sym.target().display()} is out of range "
+            f"({exc.value:+#x}; {exc.what} holds {exc.low:+#x}..{exc.high:+#x})"
+        )
+
+    def lenient_address(self, reloc: Reloc, warn: bool = True) -> int:
+        """S where the reference accepted PC-relative static BSS: kept, with a warning."""
+        sym = reloc.sym.target()
+        if sym.section is None or sym.section.pseudo:
+            if sym.fixed is not None and sym.name in self.externs:
+                raise LinkError(
+                    f"{reloc.section.label}: direct reference to fixed-address symbol {sym.name}; "
+                    "call it through a function pointer variable"
+                )
+            if sym.section is None:
+                raise LinkError(f"{sym.label}: {sym.unbound_reason()}")
+            raise LinkError(
+                f"{sym.label}: fixed relocation to external symbol: {sym.display()}; "
+                "compile with -fpic so it is reached through the GOT"
+            )
+        if sym.section.image == "bss" and warn:
+            self.warn_static_bss(reloc, sym)
+        return sym.section.addr + sym.value
 
     def got_address(self) -> int:
         assert self.got_section is not None

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Union
 
-from ..arch import ARCH_FLAG_BITS, get_arch, parse_arch_flags
+from ..arch import get_arch, parse_arch_flags
 from ..errors import LinkError, NatmodError
+from ..mpy.format import ARCH_FLAG_BITS, ARCH_FLAG_MASK
 from ..mpy.writer import encode_native_mpy
 from .archive import Archive, load_archive
 from .context import LinkContext
 from .elf import parse_object
 from .externs import parse_externs
-from .got import add_got_sections, populate_got
+from .got import add_got_sections, collect_got, populate_got
 from .layout import entry_alignment_warning, layout_with_trampoline, mark_pc_relative_data, static_data_warning
 from .libs import expand_libs
 from .load import load_object
@@ -84,6 +85,7 @@ def link(
     static_qstr_ids: Mapping[str, int] | None = None,
     writable_data: bool = False,
     log: Callable[[int, str], None] | None = None,
+    mpy_sub_version: int | None = None,
 ) -> LinkResult:
     """Link ELF objects (paths or `(label, bytes)`) into native `.mpy` bytes for `arch`.
 
@@ -95,7 +97,8 @@ def link(
     `source_name` is stored as qstr 0 (default: "module.mpy").
     `log(level, line)` receives the reference's verbose lines.  `writable_data=True`
     accepts initialised `.data` and static BSS (docs/linker.md#writable-data) where the
-    reference refuses them.  Raises `LinkError`.
+    reference refuses them.  `mpy_sub_version` is the target tree's MPY_SUB_VERSION (default
+    3, MicroPython 1.23 and newer), for a build against an older or newer tree.  Raises `LinkError`.
     """
     try:
         info = get_arch(arch)
@@ -105,9 +108,10 @@ def link(
     except NatmodError as exc:
         raise LinkError(str(exc)) from None
     ctx = LinkContext(arch=info, log=log or (lambda level, line: None), writable_data=writable_data)
-    unknown_flags = flags & ~sum(ARCH_FLAG_BITS.values())
+    unknown_flags = flags & ~ARCH_FLAG_MASK
     if unknown_flags:  # the reference accepts any number; no firmware loads such a module
-        ctx.warn(f"arch flags {flags:#x} include bits {unknown_flags:#x} that no firmware knows (zba=1, zcmp=2)")
+        known = ", ".join(f"{name}={bit}" for name, bit in ARCH_FLAG_BITS.items())
+        ctx.warn(f"arch flags {flags:#x} include bits {unknown_flags:#x} that no firmware knows ({known})")
     if not objects:
         raise LinkError("no object files to link; give at least one .o")
     if qstr_names is None:
@@ -139,7 +143,7 @@ def link(
 
     if not qstr_names:
         _check_qstrs_given(ctx)
-    info.family.collect_got(ctx)
+    collect_got(ctx)
     add_got_sections(ctx)
     resolve_symbols(ctx)
 
@@ -170,6 +174,7 @@ def link(
         bss_size=ctx.bss_size,
         relocs=ctx.records,
         word_size=info.word_size,
+        **({} if mpy_sub_version is None else {"sub_version": mpy_sub_version}),
     )
     ctx.log(1, f"arch:         {info.elf_machine}")
     ctx.log(1, f"text size:    {len(ctx.text)}")

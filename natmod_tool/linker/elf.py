@@ -13,6 +13,7 @@ import io
 import struct
 from dataclasses import dataclass
 
+from ..arch import elf_machines
 from ..errors import LinkError
 
 #: names of SHN_* special section indices as pyelftools reports them
@@ -70,7 +71,7 @@ class ElfObject:
     """An ELF relocatable object: what the linker needs, nothing lazily parsed."""
 
     label: str  # file name as given, or `archive:member`
-    machine: str  # e.g. "EM_ARM"
+    machine: str  # `e_machine` as pyelftools names it (`Family.elf_machine_name`)
     elf_class: int  # 32 or 64
     little_endian: bool
     elf_type: str  # ET_REL expected
@@ -244,7 +245,6 @@ def scan_global_symbols(data: bytes) -> list[tuple[str, bool, bool]] | None:
 # (compressed sections, extended section numbering, odd entry sizes, damage) returns
 # None and goes through pyelftools, which also words the errors.
 
-_MACHINES = {3: "EM_386", 40: "EM_ARM", 62: "EM_X86_64", 94: "EM_XTENSA", 243: "EM_RISCV"}
 _SH_TYPES = {
     0: "SHT_NULL",
     1: "SHT_PROGBITS",
@@ -291,7 +291,8 @@ def _parse_fast_unchecked(label: str, data: bytes) -> ElfObject | None:
         shoff = struct.unpack_from("<Q", data, 0x28)[0]
         shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
     shdr = _SHDR[cls]
-    if e_type != 1 or e_machine not in _MACHINES or shentsize != shdr.size or shnum == 0:
+    machines = elf_machines()  # the registered families' machines, so a new arch is never slow
+    if e_type != 1 or e_machine not in machines or shentsize != shdr.size or shnum == 0:
         return None
     if shoff + shnum * shdr.size > len(data) or shstrndx >= shnum:
         return None
@@ -369,7 +370,7 @@ def _parse_fast_unchecked(label: str, data: bytes) -> ElfObject | None:
         symbols = tuple(out_syms)
     return ElfObject(
         label=label,
-        machine=_MACHINES[e_machine],
+        machine=machines[e_machine],
         elf_class=32 if cls == 1 else 64,
         little_endian=True,
         elf_type="ET_REL",

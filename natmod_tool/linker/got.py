@@ -1,4 +1,4 @@
-"""The GOT (and the Xtensa LIT): which entries exist, their order and values (spec 10.5).
+"""The GOT: which entries exist, their order and values (spec 10.5).
 
 Natmod code is position independent: every address that is not PC-relative goes
 through a GOT word that the loader relocates.  Entries are created in relocation
@@ -27,7 +27,16 @@ _GOT_SYMBOL_TYPES = ("STT_NOTYPE", "STT_FUNC", "STT_OBJECT")
 
 
 def collect_got(ctx: LinkContext) -> None:
-    """Create GOT entries from GOT-creating relocations of every object section."""
+    """Create GOT entries from GOT-creating relocations, then let the family add its own.
+
+    A family that builds GOT words from something else (literal pools) does
+    that in `prepare`, with its own per-link state.
+    """
+    _collect_from_relocs(ctx)
+    ctx.arch.family.prepare(ctx, ctx.arch_state)
+
+
+def _collect_from_relocs(ctx: LinkContext) -> None:
     types = ctx.arch.family.got_types
     for section in ctx.sections:
         for reloc in section.relocs:
@@ -36,7 +45,7 @@ def collect_got(ctx: LinkContext) -> None:
             sym = reloc.sym
             if sym.bind not in ("STB_GLOBAL", "STB_WEAK"):
                 if not ctx.arch.family.local_got_type(reloc.type):
-                    continue  # e.g. x86 PC32 / RISC-V data words: only globals get (unused) entries
+                    continue  # side-effect types (PC32, data words): only globals get (unused) entries
             _check_got_symbol(sym, section)
             key = got_key(sym)
             if key not in ctx.got:
@@ -50,15 +59,14 @@ def _check_got_symbol(sym: Symbol, section: Section) -> None:
 
 
 def add_got_sections(ctx: LinkContext) -> None:
-    """Create the GOT (and LIT) sections and put them where the arch wants them."""
-    got = Section(name="GOT", data=bytearray(len(ctx.got) * ctx.word), align=ctx.word, label="<internal>")
+    """Create the GOT (and the family's extra sections) and put them where the arch wants them."""
+    got = ctx.internal_section("GOT", len(ctx.got) * ctx.word, ctx.word)
     ctx.got_section = got
+    extra = ctx.arch.family.extra_sections(ctx, ctx.arch_state)
     if ctx.arch.got_first:
-        lit = Section(name="LIT", data=bytearray(4 * len(ctx.lit_values)), align=4, label="<internal>")
-        ctx.lit_section = lit
-        ctx.sections[0:0] = [got, lit]
+        ctx.sections[0:0] = [got, *extra]
     else:
-        ctx.sections.append(got)
+        ctx.sections.extend([got, *extra])
 
 
 def _sort_key(section_name: str) -> int:
@@ -85,17 +93,18 @@ def populate_got(ctx: LinkContext) -> None:
     for i, entry in enumerate(ctx.got_order):
         entry.offset = i * ctx.word
         ctx.log(2, f"  {entry.offset:08x} {entry.name} -> {entry.section_name}+{entry.value:08x}")
+        bits = 8 * ctx.word
+        if not -(1 << (bits - 1)) <= entry.value < (1 << bits):  # never truncated silently
+            raise LinkError(
+                f"{entry.symbol.label}: the GOT word of {entry.name} would be {entry.value:#x}, which does not "
+                f"fit the {ctx.word}-byte words of --arch {ctx.arch.name}; check its --externs address"
+            )
         ctx.text[got.addr + entry.offset : got.addr + entry.offset + ctx.word] = (
-            entry.value & ((1 << (8 * ctx.word)) - 1)
+            entry.value & ((1 << bits) - 1)
         ).to_bytes(ctx.word, "little")
         if entry.dest is not None:
             ctx.records.append((0, got.addr + entry.offset, entry.dest))
-    lit = ctx.lit_section
-    if lit is not None:
-        ctx.log(2, f"LIT: {lit.addr:08x}")
-        for value, offset in ctx.lit_values.items():
-            ctx.log(2, f"  {offset:08x} = {value:08x}")
-            ctx.text[lit.addr + offset : lit.addr + offset + 4] = value.to_bytes(4, "little")
+    ctx.arch.family.finish_layout(ctx, ctx.arch_state)
 
 
 def _value_of(ctx: LinkContext, entry: GotEntry) -> None:

@@ -118,8 +118,8 @@ MATH_FUNCTIONS: frozenset[str] = frozenset(
 )
 
 #: libgcc's routine names: `__<op><mode><arity>` (`__udivsi3`, `__adddf3`, `__extendsfdf2`),
-#: the conversions (`__fixunssfsi`, `__floatsidf`), the ARM EABI helpers and the
-#: RISC-V/GNU prefixed ones
+#: the conversions (`__fixunssfsi`, `__floatsidf`), the EABI helpers (`__aeabi_*`) and
+#: the GNU prefixed ones (`__gnu_*`, `__riscv_save_*`)
 _COMPILER_SUPPORT = re.compile(
     r"__[a-z][a-z_]*[a-z][0-9]|__fix(uns)?[sdxth]f[sdt]i|__float(un|uns)?[sdt]i[sdxth]f"
     r"|__aeabi_\w+|__gnu_\w+|__riscv_(save|restore)_\w+"

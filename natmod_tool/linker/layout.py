@@ -9,6 +9,7 @@ whenever the reference is right, a working module when it is not.
 
 from __future__ import annotations
 
+from ..arch.fields import FieldRange
 from ..errors import LinkError
 from .context import LinkContext, Section, Symbol
 from .elf import MAX_SIZE
@@ -99,18 +100,13 @@ def entry_alignment_warning(ctx: LinkContext, entry: Symbol) -> None:
         ctx.log(1, message)
 
 
-#: arches with boards whose module code lives in memory the CPU cannot write: ESP32-C3/C6
-#: execute rv32imc natmods from IRAM, so data placed next to the code faults there
-WRITE_PROTECTED_CODE = {"rv32imc": "ESP32-C3/C6"}
-
-
 def static_data_warning(ctx: LinkContext) -> None:
     """One warning per link when writable data went to the text image of such an arch.
 
     Per link, not per object or variable: the user decides once per module whether it
     targets those boards, and the names say what to change.
     """
-    boards = WRITE_PROTECTED_CODE.get(ctx.arch.name)
+    boards = ctx.arch.write_protected_code
     placed = [section for section in ctx.sections if section.pc_relative and section.image == "text"]
     if boards is None or not placed:
         return
@@ -142,7 +138,13 @@ def layout_with_trampoline(ctx: LinkContext, entry: Symbol) -> None:
             2,
             f"Generating trampoline jumping to mpy_init at address {target:08x} to fit in {gap} byte(s)",
         )
-        code = family.trampoline(target)
+        try:
+            code = family.trampoline(target)
+        except FieldRange as exc:
+            raise LinkError(
+                f"{entry.label}: mpy_init is at text offset {target:#x}, beyond the entry jump's reach "
+                f"({exc.what}: {exc.low:+#x}..{exc.high:+#x}); jumps that long are not supported"
+            ) from None
         if len(code) <= gap:
             build_images(ctx, code + bytes(gap - len(code)))
             return

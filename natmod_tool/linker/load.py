@@ -6,19 +6,14 @@ from ..errors import LinkError
 from .context import LinkContext, Reloc, Section, Symbol
 from .elf import MAX_SIZE, SHN_UNDEF, ElfObject
 
-#: input sections the native format can carry; `.literal` only feeds the xtensa GOT/LIT
-KEPT_PREFIXES = (".literal", ".text", ".rodata", ".data", ".bss")
+#: input sections the native format can carry (plus the family's side sections)
+KEPT_PREFIXES = (".text", ".rodata", ".data", ".bss")
 
 
-#: RISC-V small-data sections (code built without -fpic, e.g. picolibc) are ordinary data
-#: here: they are renamed so that every rule for .rodata/.data/.bss applies to them
-SMALL_DATA = ((".srodata", ".rodata"), (".sdata", ".data"), (".sbss", ".bss"))
-
-
-def canonical_name(name: str) -> str:
-    """`.srodata.cst8` -> `.rodata.srodata.cst8`; other names unchanged."""
-    for small, usual in SMALL_DATA:
-        if name.startswith(small):
+def canonical_name(name: str, aliases: tuple[tuple[str, str], ...]) -> str:
+    """With the family's aliases, e.g. `.srodata.cst8` -> `.rodata.srodata.cst8`; others unchanged."""
+    for prefix, usual in aliases:
+        if name.startswith(prefix):
             return usual + name
     return name
 
@@ -56,6 +51,9 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
     check_machine(ctx, obj)
     if obj.symbols is None:
         raise LinkError(f"{obj.label}: no symbol table (.symtab); do not strip objects before linking")
+    family = ctx.arch.family
+    side = family.side_section_prefixes
+    kept_prefixes = (*side, *KEPT_PREFIXES)
     kept: dict[int, Section] = {}
     for sec in obj.sections:
         if sec.size and sec.name.startswith(STARTUP_PREFIXES) and sec.type != "SHT_NOBITS":
@@ -66,13 +64,13 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
         if sec.type in ("SHT_PROGBITS", "SHT_NOBITS"):
             if sec.size == 0:
                 continue
-            name = canonical_name(sec.name)
+            name = canonical_name(sec.name, family.section_aliases)
             if is_writable_data(name) and not ctx.writable_data:
                 raise LinkError(
                     f"{obj.label}: {sec.name} non-empty: initialised writable data; make it const or "
                     "zero-initialised, or link with --writable-data (the SCons tool does)"
                 )
-            if name.startswith(KEPT_PREFIXES):
+            if name.startswith(kept_prefixes):
                 if sec.addr != 0:
                     raise LinkError(f"{obj.label}: section {sec.name} has a load address; give .o files")
                 if sec.type == "SHT_NOBITS":
@@ -85,8 +83,8 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
                 data = bytearray(sec.data) if sec.type == "SHT_PROGBITS" else bytearray(sec.size)
                 section = Section(name=name, data=data, align=sec.align, label=obj.label)
                 kept[sec.index] = section
-                if sec.name.startswith(".literal"):
-                    ctx.literals.append(section)
+                if side and sec.name.startswith(side):
+                    family.take_section(ctx.arch_state, section)
                 else:
                     ctx.sections.append(section)
             elif sec.name.startswith((".tdata", ".tbss")):
@@ -126,7 +124,7 @@ def load_object(ctx: LinkContext, obj: ElfObject) -> None:
                 sym.section.named.append(sym)
             if sym.bind in ("STB_GLOBAL", "STB_WEAK") and sym.name:
                 previous = ctx.definitions.get(sym.name)
-                if previous is not None and not sym.name.startswith("__x86.get_pc_thunk."):
+                if previous is not None and not sym.name.startswith(family.duplicate_ok_prefixes):
                     # Weak definitions (C++ inline functions and template instances, or
                     # __attribute__((weak))) yield to a strong one, else the first wins;
                     # the reference refused every repeat.

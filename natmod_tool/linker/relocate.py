@@ -1,14 +1,17 @@
 """Applying relocations: the driver and the arch-neutral computations (spec 11).
 
-Arch modules decide what a relocation type means and how to pack a value into an
-instruction; this module walks the sections, computes symbol addresses (S), GOT
-addresses and data words, and checks what the native format cannot express (a
-PC-relative reference into BSS or into a separately loaded rodata image, or to a
-firmware object that only exists at run time).
+The family says what a relocation type computes (`classify` -> `Kind`), where its
+addend is (`implicit_addend`) and how the value is packed (`write`); this module
+walks the sections, computes S, A, P and G and the data words, and checks what the
+native format cannot express (a PC-relative reference into BSS or into a separately
+loaded rodata image, or to a firmware object that only exists at run time).  It
+never names an arch: `tests/test_arch_names.py` keeps it that way.
 """
 
 from __future__ import annotations
 
+from ..arch.base import Kind
+from ..arch.fields import FieldRange
 from ..errors import LinkError
 from .context import DEST_SLOT0, EXT_TYPE_SLOT, IMAGE_DEST, PSEUDO_DEST, LinkContext, Reloc, Section
 
@@ -26,7 +29,7 @@ def apply_all(ctx: LinkContext) -> None:
         ctx.log(3, f"{section.label}: {section.name} relocations via {section.reloc_source}:")
         if section.name.startswith((".text", ".rodata")):
             for reloc in section.relocs:
-                family.apply_code(ctx, reloc)
+                apply_code(ctx, reloc)
         elif section.name.startswith(".data"):
             for reloc in section.relocs:
                 if reloc.type not in family.data_types:
@@ -36,6 +39,73 @@ def apply_all(ctx: LinkContext) -> None:
             raise LinkError(f"{section.label}: {section.name}: relocations in this section are not supported")
 
 
+def apply_code(ctx: LinkContext, reloc: Reloc) -> None:
+    """One relocation in a code-style section: classify, compute S/A/P/G, let the family pack it."""
+    family = ctx.arch.family
+    kind = family.classify(reloc.type)
+    if kind is Kind.IGNORE:
+        return
+    if kind is Kind.ABS_WORD or (kind is Kind.RODATA_WORD and reloc.section.name.startswith(".rodata")):
+        apply_data(ctx, reloc)
+        return
+    if kind is Kind.SPECIAL:
+        family.apply_special(ctx, ctx.arch_state, reloc)
+        return
+    if kind is Kind.UNSUPPORTED or kind is Kind.RODATA_WORD:
+        raise unsupported(ctx, reloc)
+    section, p = reloc.section, place_of(reloc)
+    buf = ctx.image_of(section)
+    ctx.check_bounds(section, p, family.field_size(reloc.type), buf)
+    a = reloc.addend + family.implicit_addend(buf, p, reloc.type)
+    addr, value = _compute(ctx, reloc, kind, a, p)
+    family.remember(ctx.arch_state, reloc, value)
+    try:
+        family.write(buf, p, reloc.type, value)
+    except FieldRange as exc:
+        raise ctx.out_of_range(reloc, exc) from None
+    ctx.log(3, f"  {p:08x} {reloc.sym.display()} -> {addr:08x}")
+
+
+def _compute(ctx: LinkContext, reloc: Reloc, kind: Kind, a: int, p: int) -> tuple[int, int]:
+    """(the address logged, the value to pack) for one of the computed kinds."""
+    if kind is Kind.PC_REL:  # S + A - P
+        addr = pc_relative_address(ctx, reloc)
+        return addr, addr + a - p
+    if kind is Kind.GOT_BASE:  # GOT + A - P
+        if reloc.sym.name != "_GLOBAL_OFFSET_TABLE_":
+            raise unsupported(ctx, reloc)
+        addr = ctx.got_address()
+        return addr, addr + a - p
+    if kind is Kind.GOT_OFFSET:  # G + A
+        addr = ctx.got_entry(reloc).offset
+        return addr, addr + a
+    if kind is Kind.GOT_PC_REL:  # GOT + G + A - P
+        addr = got_slot_address(ctx, reloc)
+        return addr, addr + a - p
+    assert kind is Kind.GOT_REL  # S + A - GOT
+    addr = local_address(ctx, reloc)
+    return addr, addr + a - ctx.got_address()
+
+
+def local_address(ctx: LinkContext, reloc: Reloc) -> int:
+    """S of a GOT-relative reference: the symbol's own section (static BSS warns)."""
+    sym = reloc.sym
+    if sym.section is None:
+        sym = sym.target()
+    if sym.section is None or sym.section.pseudo:
+        raise unsupported(ctx, reloc)
+    if sym.section.image == "bss":
+        ctx.warn_static_bss(reloc, sym)
+    return sym.section.addr + sym.value
+
+
+def pc_relative_address(ctx: LinkContext, reloc: Reloc) -> int:
+    """S of a PC-relative reference, by the family's rule for static BSS."""
+    if ctx.arch.family.pc_relative_bss_warns:
+        return ctx.lenient_address(reloc)
+    return direct_address(ctx, reloc)
+
+
 def place_of(reloc: Reloc) -> int:
     """P: the image position of the patched bytes."""
     return reloc.section.addr + reloc.offset
@@ -43,12 +113,7 @@ def place_of(reloc: Reloc) -> int:
 
 def unsupported(ctx: LinkContext, reloc: Reloc) -> LinkError:
     """The error for a relocation type the native format cannot express."""
-    family = ctx.arch.family
-    return LinkError(
-        f"{reloc.section.label}: unsupported relocation {family.reloc_name(reloc.type)} against "
-        f"{reloc.sym.target().display()} in {reloc.section.name}; compile with the natmod flags "
-        "(-fpic, no -mlong-calls / -mcmodel changes)"
-    )
+    return ctx.unsupported(reloc)
 
 
 def direct_address(ctx: LinkContext, reloc: Reloc) -> int:
@@ -111,7 +176,14 @@ def apply_data(ctx: LinkContext, reloc: Reloc, section: Section | None = None) -
     if target is None:
         if sym.fixed is None:
             raise LinkError(f"{reloc.section.label}: {sym.unbound_reason()}")
-        ctx.write(section, pos, word, stored + sym.fixed + reloc.addend)  # absolute: no relocation
+        value = stored + sym.fixed + reloc.addend  # absolute: no relocation
+        if not -(1 << (8 * word - 1)) <= value < (1 << (8 * word)):
+            raise LinkError(
+                f"{reloc.section.label}: {section.name}+{reloc.offset:#x}: the address word of {name} would be "
+                f"{value:#x}, which does not fit the {word}-byte words of --arch {ctx.arch.name}; "
+                "check its --externs address"
+            )
+        ctx.write(section, pos, word, value)
         ctx.log(3, f"  {pos:08x} -> {name} {sym.fixed + reloc.addend:08x}")
         return
     if target.pseudo:

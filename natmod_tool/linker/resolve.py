@@ -57,6 +57,7 @@ def pull_members(
     provided: dict[str, tuple[Archive, Member]] = {}
     pulled: list[tuple[Archive, Member]] = []
     pulled_ids: set[int] = set()
+    duplicate_ok = ctx.arch.family.duplicate_ok_prefixes
     while work:
         name, free = work.popleft()
         if name in provided:
@@ -78,7 +79,7 @@ def pull_members(
         analyse(archive.label, member)
         pulled.append((archive, member))
         for defined in member.defines:
-            if defined in provided and not defined.startswith("__x86.get_pc_thunk."):
+            if defined in provided and not defined.startswith(duplicate_ok):
                 if defined in member.weak:
                     continue
                 other_archive, other = provided[defined]
@@ -146,7 +147,7 @@ def _mem_stub(ctx: LinkContext, canonical: str) -> Section | None:
             return section
     stub = ctx.arch.family.stub
     if stub is None:
-        return None  # xtensa: these functions are only reached through the GOT
+        return None  # a family without stubs reaches these functions only through the GOT
     code, pointer = stub
     section = Section(
         name=name,

@@ -31,12 +31,13 @@ MAX_REFERENCES = 3
 MAX_USERS = 3
 MAX_SYMBOLS = 8
 
-#: the ESP8266 ROM's compiler support routines, as an `--externs` file (data/esp8266_rom.ld)
-ESP8266_ROM_EXTERNS = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "esp8266_rom.ld"
-)
-#: the arches whose firmware has that ROM
-ROM_ARCHES = {"xtensa": ESP8266_ROM_EXTERNS}
+#: where the ROM externs files named by `ArchInfo.rom_externs` are shipped
+DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+
+
+def rom_externs_file(arch: ArchInfo) -> str | None:
+    """The shipped `--externs` file of the arch's firmware ROM, if it has one."""
+    return os.path.join(DATA_DIR, arch.rom_externs) if arch.rom_externs else None
 
 
 @lru_cache(maxsize=4)
@@ -64,7 +65,7 @@ class Undefined:
     name: str
     references: tuple[Reference, ...]
     hint: Hint | None
-    rom: str | None = None  # the shipped ROM externs file that has it (xtensa)
+    rom: str | None = None  # the shipped ROM externs file that has it (`ArchInfo.rom_externs`)
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,15 @@ class Fixes:
 
 def cli_fixes(arch: ArchInfo) -> Fixes:
     """The CLI's wording: its own flags, with the compiler command for this arch."""
-    cc = " ".join([f"{arch.cross_prefix}gcc", *arch.cflags])
+    from ..toolchains import toolchain
+
+    facts = toolchain(arch.name)
+    cc = " ".join([facts.gcc, *facts.cflags])
     return Fixes(
         generic="define them, add the library that has them with -l, or list them in --externs",
         runtime=f"link the compiler's libgcc: -l $({cc} -print-libgcc-file-name)",
         maths=f"link a maths library with --math-lib, e.g. --math-lib $({cc} -print-file-name=libm.a)",
-        rom="the ESP8266 ROM has it: add --externs {rom}",
+        rom=f"the {arch.rom_name} ROM has it: add --externs {{rom}}",
     )
 
 
@@ -142,15 +146,15 @@ class UndefinedSymbolError(LinkError):
 # -- who uses a name ------------------------------------------------------------------
 
 
-def _names_at(section: Section, offset: int, thumb: bool) -> list[str]:
+def _names_at(section: Section, offset: int, code_mask: int) -> list[str]:
     """The functions/variables of `section` that cover `offset`.
 
-    A Thumb function's symbol value has bit 0 set (the instruction-set bit), its code
-    starts one byte lower.
+    A function's symbol value may carry an instruction-set bit (bit 0 on some,
+    `Family.code_address_mask`): its code starts lower.
     """
     found = []
     for s in section.named:
-        start = s.value & ~1 if thumb and s.type == "STT_FUNC" else s.value
+        start = s.value & code_mask if s.type == "STT_FUNC" else s.value
         if start <= offset < start + max(s.elf.size, 1):
             found.append(s.name)
     return found
@@ -159,26 +163,30 @@ def _names_at(section: Section, offset: int, thumb: bool) -> list[str]:
 def _users(ctx: LinkContext, missing: set[int]) -> dict[int, list[str]]:
     """For each missing Symbol (by id), the functions/variables whose relocations name it.
 
-    Xtensa code reaches a function through a literal: the relocation naming it is in
-    `.literal`, and the function is the one whose `l32r` loads that literal.
+    Code may reach a function through a side section of its family (a literal
+    pool): the relocation naming it is in the side section, and the function is the
+    one whose code loads that word.
     """
-    thumb = ctx.arch.elf_machine == "EM_ARM"
+    family = ctx.arch.family
+    mask = family.code_address_mask
+    side = family.sections_to_scan(ctx.arch_state)
+    side_ids = {id(section) for section in side}
     loads: dict[tuple[int, int], list[tuple[Section, int]]] = {}
     for section in ctx.sections:
         for reloc in section.relocs:
             target = reloc.sym.section
-            if target is not None and reloc.sym.type == "STT_SECTION" and target.name.startswith(".literal"):
+            if target is not None and reloc.sym.type == "STT_SECTION" and id(target) in side_ids:
                 key = (id(target), reloc.sym.value + reloc.addend)
                 loads.setdefault(key, []).append((section, reloc.offset))
     found: dict[int, list[str]] = {}
-    for section in [*ctx.sections, *ctx.literals]:
+    for section in [*ctx.sections, *side]:
         for reloc in section.relocs:
             if id(reloc.sym) not in missing:
                 continue
-            if section.name.startswith(".literal"):
-                names = [n for s, off in loads.get((id(section), reloc.offset), []) for n in _names_at(s, off, thumb)]
+            if id(section) in side_ids:
+                names = [n for s, off in loads.get((id(section), reloc.offset), []) for n in _names_at(s, off, mask)]
             else:
-                names = _names_at(section, reloc.offset, thumb)
+                names = _names_at(section, reloc.offset, mask)
             bucket = found.setdefault(id(reloc.sym), [])
             bucket += [n for n in names if n not in bucket]
     return found
@@ -197,7 +205,7 @@ def undefined_error(ctx: LinkContext, symbols: list[Symbol]) -> UndefinedSymbolE
                 break
         else:
             refs.append(Reference(sym.label, names))
-    rom_file = ROM_ARCHES.get(ctx.arch.name)
+    rom_file = rom_externs_file(ctx.arch)
     rom = rom_symbols(rom_file) if rom_file else {}
     items = [
         Undefined(name, tuple(refs), classify(name), rom_file if name in rom else None)

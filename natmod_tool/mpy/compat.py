@@ -25,7 +25,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..arch import ARCH_FLAG_BITS, arch_by_number
+from .format import (
+    ARCH_FLAG_MASK,
+    ARCH_NAMES,
+    ARM_M_NUMBERS,
+    DEST_SLOT0,
+    LOADER_ONLY_ARCHES,
+    MPY_MAGIC,
+    MPY_VERSION,
+    arch_flag_names,
+    feature_arch,
+    feature_has_arch_flags,
+    feature_sub_version,
+    mpy_arch,
+)
 from .names import FUN_TABLE_SLOTS
 
 #: (version, sub-version) -> MicroPython releases writing and reading it (mpyfiles.rst)
@@ -61,8 +74,8 @@ EMIT_OPTION = {
 #: first release reading the arch-flags word (rv32imc Zba support, micropython PR 17635)
 ARCH_FLAGS_SINCE = "1.26"
 #: ARM-M arch numbers in MPY_FEATURE_ARCH_TEST order (6 = armv7em, no FPU, has no --arch here)
-ARM_ORDER = (4, 5, 6, 7, 8)
-ARM_NAMES = {4: "armv6m", 5: "armv7m", 6: "armv7em", 7: "armv7emsp", 8: "armv7emdp"}
+ARM_ORDER = ARM_M_NUMBERS
+ARM_NAMES = {n: LOADER_ONLY_ARCHES.get(n) or ARCH_NAMES[n] for n in ARM_ORDER}
 #: what runs each arch's firmware (examples, to recognise one's board)
 BOARDS = {
     "x86": "unix/windows port, 32-bit x86 build",
@@ -105,13 +118,13 @@ def firmware_arches(number: int) -> list[str]:
     """Firmware arches whose loader accepts a module of arch `number`."""
     if number in ARM_ORDER:
         return [ARM_NAMES[n] for n in ARM_ORDER if n >= number]
-    info = arch_by_number(number)
+    info = mpy_arch(number)
     return [info.name] if info else []
 
 
 def _flag_names(flags: int) -> str:
-    names = [name for name, bit in ARCH_FLAG_BITS.items() if flags & bit]
-    rest = flags & ~sum(ARCH_FLAG_BITS.values())
+    names = arch_flag_names(flags)
+    rest = flags & ~ARCH_FLAG_MASK
     return ", ".join([*names, *([f"0x{rest:x}"] if rest else [])])
 
 
@@ -120,16 +133,16 @@ def check(data: bytes, mpy: Any = None) -> Compat:
 
     Raises ValueError (one line) when the bytes are not an .mpy file at all.
     """
-    if len(data) < 4 or data[0:1] != b"M":
+    if len(data) < 4 or data[0] != MPY_MAGIC:
         raise ValueError("not a .mpy file (it must start with 'M' and a 3-byte header)")
     version, feature, bits = data[1], data[2], data[3]
-    sub, number, has_flags = feature & 3, (feature >> 2) & 0x2F, bool(feature & 0x40)
-    if version != 6:  # older formats lay the feature byte out differently: only the version decides
+    sub, number, has_flags = feature_sub_version(feature), feature_arch(feature), feature_has_arch_flags(feature)
+    if version != MPY_VERSION:  # older formats lay the feature byte out differently: only the version decides
         sub, number, has_flags = 0, 0, False
-    info = arch_by_number(number)
+    info = mpy_arch(number)
     arch = info.name if info else (ARM_NAMES.get(number) if number else None)
     flags = mpy.arch_flags if mpy is not None else 0
-    if version != 6:
+    if version != MPY_VERSION:
         releases = f"MicroPython {OLD_VERSIONS.get(version, 'none known')} (.mpy version {version})"
     elif number:
         releases = f"MicroPython {VERSIONS[(6, sub)]} (.mpy {version}.{sub}: native code needs this exact sub-version)"
@@ -152,7 +165,7 @@ def check(data: bytes, mpy: Any = None) -> Compat:
         verdict.needs.append(f"a firmware that loads native code ({option} enabled; most ports' defaults)")
     if mpy is not None:
         _from_raw_codes(verdict, mpy)
-    if number and version == 6:
+    if number and version == MPY_VERSION:
         other = OTHER_RELEASES[sub]
     else:
         other = "a MicroPython with another .mpy version"
@@ -173,8 +186,8 @@ def _from_raw_codes(verdict: Compat, mpy: Any) -> None:
     stack = list(mpy.raw_codes()) if hasattr(mpy, "raw_codes") else []
     for rc in stack:
         for entry in getattr(rc, "relocs", ()) or ():
-            if entry.dest >= 9:
-                slots.add(entry.dest - 9)
+            if entry.dest >= DEST_SLOT0:
+                slots.add(entry.dest - DEST_SLOT0)
         if rc.kind_name in ("viper", "native", "asm"):
             text += len(rc.code)
             rodata += len(getattr(rc, "rodata", b"") or b"")
@@ -189,7 +202,7 @@ def describe(name: str, verdict: Compat) -> str:
     lines = [f"{name}:"]
     arch = verdict.arch or "none (bytecode only)"
     flags = f", arch flags {_flag_names(verdict.arch_flags)}" if verdict.arch_flags else ""
-    if verdict.version != 6:
+    if verdict.version != MPY_VERSION:
         lines.append(f"  header: .mpy version {verdict.version} (its feature byte is not decoded: this tool reads 6.x)")
     else:
         lines.append(f"  header: .mpy {verdict.version}.{verdict.sub_version}, arch {arch}{flags}")
@@ -197,7 +210,7 @@ def describe(name: str, verdict: Compat) -> str:
     if verdict.firmware_arches:
         boards = "; ".join(f"{a}: {BOARDS.get(a, '?')}" for a in verdict.firmware_arches)
         lines.append(f"  firmware arch: {', '.join(verdict.firmware_arches)} ({boards})")
-    elif verdict.version == 6:
+    elif verdict.version == MPY_VERSION:
         lines.append("  firmware arch: any (no native code)")
     for need in verdict.needs:
         lines.append(f"  needs: {need}")

@@ -15,28 +15,18 @@ from collections.abc import Sequence
 from ..errors import MpyError
 from .bytecode import FMT_QSTR, OP_LOAD_CONST_OBJ, decode_function, encode_opcodes, encode_prelude_size
 from .encoding import encode_varuint
-from .reader import (
-    KIND_BYTECODE,
-    MPY_MAGIC,
-    MPY_SUB_VERSION,
-    MPY_VERSION,
-    MpyFile,
-    RawCode,
-    read_header,
-    read_mpy,
-)
+from .format import KIND_BYTECODE, MPY_MAGIC, MPY_SUB_VERSION, MPY_VERSION, feature_byte, mpy_arch
+from .reader import MpyFile, RawCode, read_header, read_mpy
 
 __all__ = ["merge", "outer_raw_code", "rewrite_raw_code"]
 
 
 def _arch_label(number: int) -> str:
-    from ..arch import arch_by_number
-
-    info = arch_by_number(number)
+    info = mpy_arch(number)
     return info.name if info is not None else f"arch #{number}"
 
 
-def _read_input(label: str, data: bytes, merge_arch: list[tuple[int, str]]) -> MpyFile:
+def _read_input(label: str, data: bytes, merge_arch: list[tuple[int, str]], sub_version: int) -> MpyFile:
     """Parse one input with the reference's header checks and messages (spec 13.1).
 
     The arch mismatch names both files' arches.  (Plain bytecode records no arch:
@@ -46,7 +36,7 @@ def _read_input(label: str, data: bytes, merge_arch: list[tuple[int, str]]) -> M
     header = read_header(data, label)
     arch = header.arch_number
     if arch:
-        if header.sub_version != MPY_SUB_VERSION:
+        if header.sub_version != sub_version:
             raise MpyError(f"{label}: incompatible .mpy sub-version")
         if not merge_arch:
             merge_arch.append((arch, label))
@@ -112,17 +102,20 @@ def rewrite_raw_code(rc: RawCode, qb: int, ob: int, label: str, depth: int = 0) 
     return bytes(out)
 
 
-def merge(inputs: Sequence[tuple[str, bytes]], march_flags: int | None = None) -> bytes:
+def merge(
+    inputs: Sequence[tuple[str, bytes]], march_flags: int | None = None, sub_version: int = MPY_SUB_VERSION
+) -> bytes:
     """Merge `.mpy` files given as (label, bytes) pairs into one `.mpy` (spec 13).
 
     One input is returned unchanged.  With several, the one native input (at most
     one) goes first and is copied verbatim, the others are rewritten onto the merged
-    qstr and object tables.  `march_flags` replaces the arch flags of the result.
+    qstr and object tables.  `march_flags` replaces the arch flags of the result;
+    `sub_version` is the native ABI revision native inputs must carry (the target tree's).
     """
     if not inputs:
         raise MpyError("merge: no input files; give the .mpy files to merge")
     merge_arch: list[tuple[int, str]] = []
-    files = [_read_input(label, bytes(data), merge_arch) for label, data in inputs]
+    files = [_read_input(label, bytes(data), merge_arch, sub_version) for label, data in inputs]
     if len(files) == 1:
         return files[0].data
     # every file's header overwrites the value while reading: the last one on the command line wins
@@ -146,7 +139,7 @@ def merge(inputs: Sequence[tuple[str, bytes]], march_flags: int | None = None) -
         raise MpyError("-march-flags: no input contains native code, a bytecode-only file has no arch flags")
 
     out = bytearray([MPY_MAGIC, MPY_VERSION])
-    out.append(((0x40 if flags else 0) | (arch << 2) | MPY_SUB_VERSION) if arch else 0)
+    out.append(feature_byte(arch, flags, sub_version) if arch else 0)
     out.append(small_int_bits)
     if flags:
         out += encode_varuint(flags)

@@ -7,6 +7,8 @@ format, not something the linker or the merge step needs.
 
 from __future__ import annotations
 
+from .format import DEST_NAMES, DEST_SLOT0, KIND_NAMES, SCOPE_FLAG_NAMES
+
 __all__ = ["FUN_TABLE_SLOTS", "dest_name", "kind_name", "scope_flag_names"]
 
 #: `mp_fun_table` entries in slot order (spec 8.1); a trailing `_` of the firmware names
@@ -103,17 +105,13 @@ FUN_TABLE_SLOTS: tuple[str, ...] = (
     "mp_stream_write_obj",
 )
 
-_DESTS = {0: "text", 1: "rodata", 2: "bss", 6: "qstr table", 7: "object table", 8: "mp_fun_table"}
-_KINDS = {0: "bytecode", 1: "native", 2: "viper", 3: "asm"}
-_SCOPE_FLAGS = {0x01: "generator", 0x10: "reloc", 0x20: "rodata", 0x40: "bss"}
-
 
 def dest_name(dest: int) -> str:
     """`text`, `qstr table`, `slot 50 (memset)`, ... for a relocation destination code."""
-    if dest in _DESTS:
-        return _DESTS[dest]
-    if dest >= 9:
-        slot = dest - 9
+    if dest in DEST_NAMES:
+        return DEST_NAMES[dest]
+    if dest >= DEST_SLOT0:
+        slot = dest - DEST_SLOT0
         if slot < len(FUN_TABLE_SLOTS):
             return f"slot {slot} ({FUN_TABLE_SLOTS[slot]})"
         return f"slot {slot} (beyond the {len(FUN_TABLE_SLOTS)}-entry table)"
@@ -122,7 +120,7 @@ def dest_name(dest: int) -> str:
 
 def kind_name(kind: int) -> str:
     """Name of a raw-code kind field (low two bits of the kind/length varuint)."""
-    return _KINDS.get(kind, f"kind {kind}")
+    return KIND_NAMES.get(kind, f"kind {kind}")
 
 
 def scope_flag_names(flags: int) -> list[str]:
@@ -131,5 +129,5 @@ def scope_flag_names(flags: int) -> list[str]:
     for bit in range(flags.bit_length()):
         mask = 1 << bit
         if flags & mask:
-            names.append(_SCOPE_FLAGS.get(mask, f"0x{mask:x}"))
+            names.append(SCOPE_FLAG_NAMES.get(mask, f"0x{mask:x}"))
     return names

@@ -11,12 +11,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..arch import ArchInfo, arch_by_number
 from ..errors import MpyError
 from .bytecode import CHILD_OPS, FMT_JUMP, FMT_QSTR, OP_LOAD_CONST_OBJ, decode_function
 from .encoding import ConstObject, QstrEntry, Reader
+from .format import (
+    ARCH_FLAG_BITS,
+    ARCH_FLAG_MASK,
+    ARCH_FLAGS_ARCHES,
+    DEST_BSS,
+    DEST_QSTR_TABLE,
+    DEST_RODATA,
+    DEST_RUN_MAX,
+    DEST_SLOT0,
+    FEATURE_RESERVED,
+    KIND_ASM,
+    KIND_BYTECODE,
+    KIND_NATIVE,
+    KIND_VIPER,
+    MPY_MAGIC,
+    MPY_SUB_VERSION,
+    MPY_VERSION,
+    RELOC_END,
+    SCOPE_VIPER_FLAGS,
+    SCOPE_VIPERBSS,
+    SCOPE_VIPERRELOC,
+    SCOPE_VIPERRODATA,
+    MpyArch,
+    dest_encodable,
+    feature_arch,
+    feature_has_arch_flags,
+    feature_sub_version,
+    mpy_arch,
+)
 from .names import FUN_TABLE_SLOTS, dest_name, kind_name
 
+#: the format constants are defined in `format.py`; re-exported for existing importers
 __all__ = [
     "MPY_MAGIC",
     "MPY_VERSION",
@@ -38,21 +67,9 @@ __all__ = [
     "validate",
 ]
 
-MPY_MAGIC = 0x4D
-MPY_VERSION = 6
-MPY_SUB_VERSION = 3
 #: deepest raw-code or tuple nesting accepted; mpy-cross output nests a few levels, the
 #: limit only keeps a hostile file from exhausting the Python stack
 MAX_NESTING = 64
-
-KIND_BYTECODE = 0
-KIND_NATIVE = 1
-KIND_VIPER = 2
-KIND_ASM = 3
-
-SCOPE_VIPERRELOC = 0x10
-SCOPE_VIPERRODATA = 0x20
-SCOPE_VIPERBSS = 0x40
 
 #: firmware qstr length limit with 1-byte lengths (spec 14.6)
 MAX_QSTR_LEN = 255
@@ -73,12 +90,12 @@ class MpyHeader:
     @property
     def arch_number(self) -> int:
         """Native arch number as loaders decode it: `(byte >> 2) & 0x2F` (spec 4)."""
-        return (self.feature_byte >> 2) & 0x2F
+        return feature_arch(self.feature_byte)
 
     @property
     def sub_version(self) -> int:
         """Low two bits of the feature byte."""
-        return self.feature_byte & 3
+        return feature_sub_version(self.feature_byte)
 
 
 @dataclass
@@ -199,9 +216,9 @@ class MpyFile:
         return self.header.arch_flags
 
     @property
-    def arch(self) -> ArchInfo | None:
+    def arch(self) -> MpyArch | None:
         """The arch of the header number, or None for 0 and unknown numbers."""
-        return arch_by_number(self.arch_number) if self.arch_number else None
+        return mpy_arch(self.arch_number) if self.arch_number else None
 
     @property
     def arch_name(self) -> str | None:
@@ -251,7 +268,7 @@ def read_header(data: bytes, label: str = "<mpy>") -> MpyHeader:
     if version != MPY_VERSION:
         raise MpyError(f"{label}: incompatible .mpy version")
     flags = 0
-    has_flags = bool(feature & 0x40)
+    has_flags = feature_has_arch_flags(feature)
     if has_flags:
         flags = reader.varuint("arch flags")
     return MpyHeader(magic, version, feature, bits, flags, has_flags, reader.offset)
@@ -265,7 +282,7 @@ def _read_relocs(reader: Reader, rc: RawCode) -> None:
     while True:
         start = reader.offset
         op = reader.byte("relocation op")
-        if op == 0xFF:
+        if op == RELOC_END:
             return
         has_location = bool(op & 1)
         if has_location:
@@ -273,7 +290,7 @@ def _read_relocs(reader: Reader, rc: RawCode) -> None:
             base, next_word = loc & 1, loc >> 1
         k = op >> 1
         count = 1
-        if k <= 5:
+        if k >> 1 <= DEST_RUN_MAX:  # ops of destinations 0..2 carry a count flag
             if k & 1:
                 count = reader.varuint("relocation count")
             dest = k >> 1
@@ -357,10 +374,11 @@ def _validate_viper(rc: RawCode, where: str, word_size: int | None) -> list[str]
     """The relocation self-checks of spec 14.8 for one viper raw code."""
     problems = []
     flags = rc.scope_flags or 0
-    if flags & ~(SCOPE_VIPERRELOC | SCOPE_VIPERRODATA | SCOPE_VIPERBSS):
-        problems.append(f"{where}: unexpected scope flags 0x{flags:x} (only 0x10, 0x20, 0x40 allowed)")
+    if flags & ~SCOPE_VIPER_FLAGS:
+        allowed = ", ".join(f"0x{bit:x}" for bit in (SCOPE_VIPERRELOC, SCOPE_VIPERRODATA, SCOPE_VIPERBSS))
+        problems.append(f"{where}: unexpected scope flags 0x{flags:x} (only {allowed} allowed)")
     if not flags & SCOPE_VIPERRELOC:
-        problems.append(f"{where}: scope flag 0x10 (relocation stream) is not set")
+        problems.append(f"{where}: scope flag 0x{SCOPE_VIPERRELOC:x} (relocation stream) is not set")
     if rc.children:
         problems.append(
             f"{where}: viper code has {len(rc.children)} children "
@@ -375,13 +393,14 @@ def _validate_viper(rc: RawCode, where: str, word_size: int | None) -> list[str]
             problems.append(f"{at}: entry without a location (the reference always writes one)")
         if entry.count < 1:
             problems.append(f"{at}: run of {entry.count} words")
-        if entry.dest in (3, 4, 5) or entry.dest > 127:
+        if not dest_encodable(entry.dest):
             problems.append(f"{at}: invalid destination code {entry.dest}")
-        elif entry.dest >= 9 and entry.dest - 9 >= len(FUN_TABLE_SLOTS):
-            problems.append(f"{at}: mp_fun_table slot {entry.dest - 9} does not exist (max {len(FUN_TABLE_SLOTS) - 1})")
-        if entry.dest == 1 and not rc.rodata:
+        elif entry.dest >= DEST_SLOT0 and entry.dest - DEST_SLOT0 >= len(FUN_TABLE_SLOTS):
+            slot = entry.dest - DEST_SLOT0
+            problems.append(f"{at}: mp_fun_table slot {slot} does not exist (max {len(FUN_TABLE_SLOTS) - 1})")
+        if entry.dest == DEST_RODATA and not rc.rodata:
             problems.append(f"{at}: destination rodata but the module has no rodata")
-        if entry.dest == 2 and not rc.bss_size:
+        if entry.dest == DEST_BSS and not rc.bss_size:
             problems.append(f"{at}: destination bss but the module has no bss")
         name, length = images[entry.base]
         if entry.base == 1 and not rc.rodata:
@@ -430,10 +449,10 @@ def validate(mpy: MpyFile, static_qstr_count: int | None = None) -> list[str]:
     header = mpy.header
     arch = header.arch_number
     if header.magic != MPY_MAGIC:
-        problems.append(f"magic byte is 0x{header.magic:02x}, not 0x4d ('M')")
+        problems.append(f"magic byte is 0x{header.magic:02x}, not 0x{MPY_MAGIC:02x} ({chr(MPY_MAGIC)!r})")
     if header.version != MPY_VERSION:
         problems.append(f"version {header.version}, loaders accept {MPY_VERSION}")
-    if header.feature_byte & 0x80:
+    if header.feature_byte & FEATURE_RESERVED:
         problems.append(f"feature byte 0x{header.feature_byte:02x} has the reserved bit 7 set")
     if arch:
         if header.sub_version != MPY_SUB_VERSION:
@@ -444,10 +463,12 @@ def validate(mpy: MpyFile, static_qstr_count: int | None = None) -> list[str]:
     if header.small_int_bits > limit:
         problems.append(f"small-int bits {header.small_int_bits} exceed {limit}")
     if header.has_arch_flags:
-        if mpy.arch_name != "rv32imc":
-            problems.append(f"arch flags 0x{header.arch_flags:x} present, only rv32imc loaders accept arch flags")
-        elif header.arch_flags & ~0x3:
-            problems.append(f"arch flags 0x{header.arch_flags:x} has bits other than zba (1) and zcmp (2)")
+        if mpy.arch_name not in ARCH_FLAGS_ARCHES:
+            accepting = " and ".join(sorted(ARCH_FLAGS_ARCHES))
+            problems.append(f"arch flags 0x{header.arch_flags:x} present, only {accepting} loaders accept arch flags")
+        elif header.arch_flags & ~ARCH_FLAG_MASK:
+            known = " and ".join(f"{name} ({bit})" for name, bit in ARCH_FLAG_BITS.items())
+            problems.append(f"arch flags 0x{header.arch_flags:x} has bits other than {known}")
     if not mpy.qstrs:
         problems.append("the qstr table is empty (entry 0 must be the source name)")
     for i, entry in enumerate(mpy.qstrs):
@@ -465,7 +486,7 @@ def validate(mpy: MpyFile, static_qstr_count: int | None = None) -> list[str]:
             problems.append(f"{where}: native code in a file whose header has no native arch")
         if rc.kind == KIND_VIPER:
             problems.extend(_validate_viper(rc, where, mpy.word_size))
-            if len(mpy.qstrs) == 1 and any(entry.dest == 6 for entry in rc.relocs):
+            if len(mpy.qstrs) == 1 and any(entry.dest == DEST_QSTR_TABLE for entry in rc.relocs):
                 problems.append(
                     f"{where}: native code reads the qstr table, which holds only the source name "
                     "(linked without --qstrs?): its MP_QSTR_ names are wrong"

@@ -12,14 +12,19 @@ from collections.abc import Mapping, Sequence
 
 from ..errors import MpyError
 from .encoding import encode_qstr_inline, encode_qstr_static, encode_varuint
-from .reader import (
+from .format import (
+    DEST_RUN_MAX,
     KIND_VIPER,
+    MAX_HEADER_ARCH,
     MPY_MAGIC,
     MPY_SUB_VERSION,
     MPY_VERSION,
+    RELOC_END,
     SCOPE_VIPERBSS,
     SCOPE_VIPERRELOC,
     SCOPE_VIPERRODATA,
+    dest_encodable,
+    feature_byte,
 )
 
 __all__ = ["SMALL_INT_BITS", "encode_native_mpy", "encode_relocs", "feature_byte"]
@@ -28,14 +33,9 @@ __all__ = ["SMALL_INT_BITS", "encode_native_mpy", "encode_relocs", "feature_byte
 SMALL_INT_BITS = 31
 
 
-def feature_byte(arch_number: int, arch_flags: int) -> int:
-    """Header byte 2: arch number, sub-version 3, and 0x40 when arch flags follow."""
-    return (0x40 if arch_flags else 0) | (arch_number << 2) | MPY_SUB_VERSION
-
-
 def _op_byte(dest: int, has_count: bool) -> int:
     """The op byte of an entry that carries a location (spec 5.2)."""
-    if dest <= 2:
+    if dest <= DEST_RUN_MAX:
         return (((dest << 1) | int(has_count)) << 1) | 1
     return (dest << 1) | 1
 
@@ -56,7 +56,7 @@ def encode_relocs(relocs: Sequence[tuple[int, int, int]], word_size: int) -> byt
                 f"relocation at {'rodata' if base else 'text'} byte 0x{offset:x} is not aligned to "
                 f"the {word_size}-byte word size"
             )
-        if dest < 0 or dest in (3, 4, 5) or dest > 127:
+        if not dest_encodable(dest):
             raise MpyError(f"relocation at byte 0x{offset:x}: destination code {dest} cannot be encoded")
         words.append((base, offset // word_size, dest))
 
@@ -65,7 +65,7 @@ def encode_relocs(relocs: Sequence[tuple[int, int, int]], word_size: int) -> byt
     while i < len(words):
         base, word, dest = words[i]
         run = 1
-        if dest <= 2:
+        if dest <= DEST_RUN_MAX:
             while (
                 i + run < len(words)
                 and words[i + run][0] == base
@@ -78,7 +78,7 @@ def encode_relocs(relocs: Sequence[tuple[int, int, int]], word_size: int) -> byt
         if run > 1:
             out += encode_varuint(run)
         i += run
-    out.append(0xFF)
+    out.append(RELOC_END)
     return bytes(out)
 
 
@@ -93,6 +93,7 @@ def encode_native_mpy(
     bss_size: int,
     relocs: Sequence[tuple[int, int, int]],
     word_size: int,
+    sub_version: int = MPY_SUB_VERSION,
 ) -> bytes:
     """The complete native `.mpy` file of spec section 4.
 
@@ -100,7 +101,7 @@ def encode_native_mpy(
     1-based id) is written as a static reference, any other inline as ASCII.  `relocs`
     are (base, byte offset, dest) triples in creation order: base 0 text / 1 rodata;
     dest 0/1/2 text/rodata/bss, 6 qstr table, 7 object table, 8 `mp_fun_table`, 9 + N
-    slot N.
+    slot N.  `sub_version` is the native ABI revision of the target MicroPython tree.
     """
     if not qstr_names:
         raise MpyError("the qstr table needs at least the source name")
@@ -108,9 +109,9 @@ def encode_native_mpy(
         raise MpyError(f"negative arch flags {arch_flags}")
     if bss_size < 0:
         raise MpyError(f"negative bss size {bss_size}")
-    if not 0 <= arch_number <= 0x0F:
+    if not 0 <= arch_number <= MAX_HEADER_ARCH:
         raise MpyError(f"native arch number {arch_number} does not fit the header")
-    out = bytearray([MPY_MAGIC, MPY_VERSION, feature_byte(arch_number, arch_flags), SMALL_INT_BITS])
+    out = bytearray([MPY_MAGIC, MPY_VERSION, feature_byte(arch_number, arch_flags, sub_version), SMALL_INT_BITS])
     if arch_flags:
         out += encode_varuint(arch_flags)
     out += encode_varuint(len(qstr_names))

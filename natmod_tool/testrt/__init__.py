@@ -2,9 +2,10 @@
 
 `ensure_runtime(arch, mpy_dir)` builds (once per user and input set, see `build`) a
 MicroPython from the tree's py/ and shared/ plus our port (`port/`): a Linux program
-for x86/x64, a firmware image for a qemu board for the ARM and RISC-V arches (see
-`targets`).  `Runtime.run(script, import_dirs)` runs a script with the natmod folders
-first on `sys.path` and returns its exit status and output.  A natmod that faults
+for x86/x64, a firmware image for a qemu board for the ARM and RISC-V arches and for
+qemu's xtensa sim machine (see `targets`).  `Runtime.run(script, import_dirs)` runs a
+script with the natmod folders first on `sys.path` and returns its exit status and
+output.  A natmod that faults
 ends the run with a "natmod-testrt: FATAL: ..." line and status 1, never a hang.
 
 `python -m natmod_tool.testrt ARCH SCRIPT [IMPORT_DIR...]` does the same from a shell.

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..errors import NatmodError
 from ..mpydir import cache_root, validate_tree
+from .romtable import ROM_LD
 from .targets import TARGETS, Target
 
 PORT_DIR = Path(__file__).resolve().parent / "port"
@@ -71,10 +72,12 @@ def tree_digest(mpy_dir: Path) -> str:
 
 
 def port_digest() -> str:
-    """Digest of our port sources, the build script and the target table."""
+    """Digest of our port sources, the build script, the target table and the xtensa ROM table."""
     digest = hashlib.sha256()
     _digest_files(digest, PORT_DIR, (".",))
     digest.update((Path(__file__).parent / "targets.py").read_bytes())
+    digest.update((Path(__file__).parent / "romtable.py").read_bytes())
+    digest.update(ROM_LD.read_bytes())
     digest.update(f"format {BUILD_FORMAT}".encode())
     return digest.hexdigest()
 

@@ -2,9 +2,10 @@
 
 One table, read by the build script (`port/SConstruct`) and by the runner, so the
 firmware a test runs on and the command that starts it cannot disagree.  The CPU
-flags for natmods' arches come from `natmod_tool.arch` (the same `-mcpu`/`-march`
-the natmods are compiled with), and so does the float type: a natmod passes
-`mp_float_t` values to the firmware, both sides must agree on its width.
+flags for natmods' arches come from `natmod_tool.toolchains` (the same `-mcpu`/`-march`
+the natmods are compiled with), and so do the float type (a natmod passes `mp_float_t`
+values to the firmware, both sides must agree on its width), the compilers and the
+Debian packages.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass, field
 
-from ..arch import ARCHES
+from ..toolchains import toolchain
 
-#: `float_impl` of natmod_tool.arch -> NATMOD_RT_FLOAT of port/mpconfigport.h
+#: `float_impl` of natmod_tool.toolchains -> NATMOD_RT_FLOAT of port/mpconfigport.h
 FLOAT_LEVEL = {"NONE": 0, "FLOAT": 1, "DOUBLE": 2}
 
 
@@ -23,7 +24,7 @@ class Target:
     """How to build and start the runtime for one `--arch`."""
 
     arch: str
-    family: str  # "hosted" (Linux process), "cortexm" or "riscv" (qemu board)
+    family: str  # "hosted" (Linux process), "cortexm", "riscv" or "xtensa" (qemu board)
     compiler: tuple[str, ...]  # C compiler argv prefix (also assembles and links)
     cpu_flags: tuple[str, ...]
     platform: str  # sys.platform inside the runtime
@@ -39,7 +40,7 @@ class Target:
 
     @property
     def float_level(self) -> int:
-        return FLOAT_LEVEL[ARCHES[self.arch].float_impl]
+        return FLOAT_LEVEL[toolchain(self.arch).float_impl]
 
     @property
     def hosted(self) -> bool:
@@ -48,7 +49,7 @@ class Target:
 
 def _arch_flags(arch: str) -> tuple[str, ...]:
     """The natmod compile flags of `arch` that select the CPU (not -fpic & co)."""
-    return tuple(f for f in ARCHES[arch].cflags if f.startswith(("-m",)))
+    return tuple(f for f in toolchain(arch).cflags if f.startswith(("-m",)))
 
 
 _QEMU_COMMON = ("-display", "none", "-monitor", "none", "-serial", "none", "-parallel", "none")
@@ -61,15 +62,19 @@ _MPS2_MEMORY = (
 )
 _VIRT_RAM = "64M"
 _VIRT_MEMORY = (("RAM_ORIGIN", "0x80000000"), ("RAM_LENGTH", _VIRT_RAM), ("STACK_SIZE", "1M"))
-_ARM_TOOLS = ("gcc-arm-none-eabi", "libnewlib-arm-none-eabi", "qemu-system-arm")
-_RISCV_TOOLS = ("gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf", "qemu-system-misc")
+
+
+def _tools(arch: str) -> tuple[str, ...]:
+    """The Debian packages of the arch's compiler, C library and emulator."""
+    facts = toolchain(arch)
+    return (*facts.packages, *facts.emulator_packages)
 
 
 def _cortexm(arch: str, machine: str, board: str, memory=_MPS2_MEMORY, small: bool = False) -> Target:
     return Target(
         arch=arch,
         family="cortexm",
-        compiler=("arm-none-eabi-gcc",),
+        compiler=(toolchain(arch).gcc,),
         cpu_flags=_arch_flags(arch),
         platform=f"natmod-{arch}",
         board=board,
@@ -79,7 +84,7 @@ def _cortexm(arch: str, machine: str, board: str, memory=_MPS2_MEMORY, small: bo
         small=small,
         link_flags=("--specs=nano.specs",),
         libs=("m", "c", "gcc"),
-        packages=_ARM_TOOLS,
+        packages=_tools(arch),
     )
 
 
@@ -87,7 +92,7 @@ def _riscv(arch: str, qemu: str, extra: tuple[str, ...]) -> Target:
     return Target(
         arch=arch,
         family="riscv",
-        compiler=("riscv64-unknown-elf-gcc",),
+        compiler=(toolchain(arch).gcc,),
         cpu_flags=(*_arch_flags(arch), *extra),
         platform=f"natmod-{arch}",
         board=f"qemu {qemu.split('-')[-1]} virt",
@@ -96,20 +101,44 @@ def _riscv(arch: str, qemu: str, extra: tuple[str, ...]) -> Target:
         memory=_VIRT_MEMORY,
         link_flags=("--specs=picolibc.specs",),
         libs=("c", "gcc"),
-        packages=_RISCV_TOOLS,
+        packages=_tools(arch),
     )
 
 
-def _hosted(arch: str, flags: tuple[str, ...], packages: tuple[str, ...]) -> Target:
+def _xtensa() -> Target:
+    """The ESP8266's lx106 core on qemu's sim machine, with simulator calls (`simcall`).
+
+    Not the natmods' -mforce-l32 (which only matters for reading IRAM, and the runtime
+    keeps its data in sysram0); literals next to the code and long calls, because the
+    firmware's code is larger than an L32R or CALL0 reaches.
+    """
+    return Target(
+        arch="xtensa",
+        family="xtensa",
+        compiler=("xtensa-lx106-elf-gcc",),
+        cpu_flags=("-mtext-section-literals", "-mlongcalls"),
+        platform="natmod-xtensa",
+        board="qemu xtensa sim (lx106, ESP8266 core)",
+        qemu="qemu-system-xtensa",
+        qemu_args=("-M", "sim", "-cpu", "lx106", *_QEMU_COMMON),
+        memory=(("RAM_ORIGIN", "0x60000000"), ("RAM_LENGTH", "16M"), ("STACK_SIZE", "256K")),
+        libs=("c", "gcc"),
+        packages=_tools("xtensa"),
+    )
+
+
+def _hosted(arch: str) -> Target:
+    facts = toolchain(arch)
+    assert facts.host_compiler is not None  # the hosted arches: x86, x64
     return Target(
         arch=arch,
         family="hosted",
-        compiler=("gcc", *flags),
+        compiler=facts.host_compiler,
         cpu_flags=(),
         platform=f"natmod-{arch}",
-        board=f"Linux process ({'32' if flags else '64'}-bit)",
+        board=f"Linux process ({'32' if '-m32' in facts.host_compiler else '64'}-bit)",
         libs=("m",),
-        packages=packages,
+        packages=facts.packages,
     )
 
 
@@ -134,8 +163,9 @@ TARGETS: dict[str, Target] = {
         _cortexm("armv7emdp", "mps2-an500", "qemu mps2-an500 (Cortex-M7, double FPU)"),
         _riscv("rv32imc", "qemu-system-riscv32", ()),
         _riscv("rv64imc", "qemu-system-riscv64", ("-mcmodel=medany",)),
-        _hosted("x86", ("-m32",), ("gcc-multilib",)),
-        _hosted("x64", (), ("gcc",)),
+        _xtensa(),
+        _hosted("x86"),
+        _hosted("x64"),
     )
 }
 

@@ -23,7 +23,7 @@ def run_case(
 
     `setting` names what set `timeout` (for the message).  A missing runtime is a
     SKIP, except under CI (`in_ci`), where the machine was set up to have every
-    runtime, so it is a FAIL; an arch no runtime is made for (xtensa) is a SKIP
+    runtime, so it is a FAIL; an arch no runtime is made for (xtensawin) is a SKIP
     everywhere.
     """
     script = Path(case.script)

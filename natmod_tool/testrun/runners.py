@@ -60,7 +60,7 @@ class NoRuntime(NatmodError):
     """No runtime can run this arch on this machine (a missing tool, not a failure).
 
     `exists` tells a runtime this machine lacks (installing something fixes it; under
-    CI that is a set-up bug) from an arch no runtime is made for (xtensa: always a skip).
+    CI that is a set-up bug) from an arch no runtime is made for (xtensawin: always a skip).
     """
 
     def __init__(self, message: str, *, exists: bool = True) -> None:

@@ -97,6 +97,11 @@ typedef long mp_off_t;
 
 #define MP_STATE_PORT MP_STATE_VM
 
+#if defined(__xtensa__)
+// No gchelper assembler for the lx106: setjmp spills the callee-saved registers.
+#define MICROPY_GCREGS_SETJMP (1)
+#endif
+
 #if defined(__thumb__)
 // Cortex-M runs Thumb code only: a branch to loaded native code needs bit 0 set.
 #define MICROPY_MAKE_POINTER_CALLABLE(p) ((void *)((uintptr_t)(p) | 1))

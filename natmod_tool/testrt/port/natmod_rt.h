@@ -1,7 +1,8 @@
 // natmod-tool test runtime: the host services the interpreter needs.
 //
-// Two implementations: host_posix.c (x86/x64, a Linux process) and host_semihost.c
-// (ARM and RISC-V boards under qemu, through semihosting calls).  main.c and files.c
+// Three implementations: host_posix.c (x86/x64, a Linux process), host_semihost.c
+// (ARM and RISC-V boards under qemu, through semihosting calls) and host_simcall.c
+// (the lx106 on qemu's xtensa sim machine, through simulator calls).  main.c and files.c
 // only use these, so the interpreter glue is the same on every CPU.
 #ifndef NATMOD_RT_H
 #define NATMOD_RT_H
