@@ -27,14 +27,14 @@ from .clang import Choice, clang_flags
 from .defines import define_entries
 from .probes import Probe, ProbeCache
 
-#: spec 1: flags before the per-arch ones, the same for every arch
+#: format.md 1: flags before the per-arch ones, the same for every arch
 COMMON_ARCH_CFLAGS = ("-fpic", "-fno-common", "-U_FORTIFY_SOURCE")
-#: spec 1: language and warning flags between the include paths and the defines
+#: format.md 1: language and warning flags between the include paths and the defines
 STD_CFLAGS = ("-std=c99", "-Os", "-Wall", "-Werror")
-#: spec 1: defines every natmod object is compiled with (MP_CONFIGFILE is per module)
+#: format.md 1: defines every natmod object is compiled with (MP_CONFIGFILE is per module)
 STD_CPPDEFINES = ("NDEBUG", "NO_QSTR", "MICROPY_ENABLE_DYNRUNTIME")
 
-#: the compile command, in the reference's flag order (spec 1): module CFLAGS, -I,
+#: the compile command, in the reference's flag order (format.md 1): module CFLAGS, -I,
 #: -std/-O/-W, -D, -fpic/arch flags, float implementation, CFLAGS_EXTRA
 NATMOD_CCCOM = (
     "$NATMOD_CC_WRAPPER $CC $CFLAGS $_CPPINCFLAGS $NATMOD_STD_CFLAGS $_CPPDEFFLAGS $NATMOD_ARCH_CFLAGS "
@@ -106,7 +106,7 @@ class Toolchain:
 
     @property
     def specs_flags(self) -> list[str]:
-        """`-specs=<picolibc.specs>` when the reference would add it (RISC-V, spec 2)."""
+        """`-specs=<picolibc.specs>` when the reference would add it (RISC-V, format.md 2)."""
         return [f"-specs={self.probe.specs}"] if self.probe.specs else []
 
     def support_libs(self) -> list[str]:
@@ -122,7 +122,7 @@ class Toolchain:
         return [lib for lib in self.runtime_libs() if lib not in self.support_libs()]
 
     def runtime_libs(self, choice: str = "all") -> list[str]:
-        """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (spec 1);
+        """libgcc and libm/libc for LINK_RUNTIME=1, in the reference's order (format.md 1);
         libgcc alone for LINK_RUNTIME=libgcc."""
         if choice == "libgcc":
             return self.support_libs()
@@ -163,7 +163,7 @@ class Missing:
 def _uses_picolibc_specs(facts: ArchToolchain) -> tuple[str, str] | None:
     """(triple, multilib dir) for arches whose reference build looks for picolibc.specs.
 
-    Spec 2 says this for rv32imc/rv64imc only (`picolibc_specs` in the table); the multilib
+    format.md 2 says this for rv32imc/rv64imc only (`picolibc_specs` in the table); the multilib
     dir comes from the arch's own `-march=`/`-mabi=` flags, the triple from its cross prefix.
     """
     if not facts.picolibc_specs:

@@ -127,7 +127,7 @@ def _static_qstrs(mpy_dir: str) -> Any:
 
 
 def qstr_header_action(target: list, source: list, env: Any) -> int:
-    """Write the config header from every module source (C, asm and Python, spec 7.1)."""
+    """Write the config header from every module source (C, asm and Python, format.md 7.1)."""
     from natmod_tool.qstr import make_config_header, write_if_changed
 
     try:
@@ -268,7 +268,7 @@ def size_record(result: Any, env: Any, source_name: str) -> str:
 
 
 def merge_action(target: list, source: list, env: Any) -> int:
-    """Join the native `.mpy` and the bytecode `.mpy` files into the module (spec 13)."""
+    """Join the native `.mpy` and the bytecode `.mpy` files into the module (format.md 13)."""
     from natmod_tool.mpy.merge import merge
 
     try:
@@ -287,7 +287,7 @@ def _sub_version(env: Any) -> dict[str, int]:
 
 
 def _no_scan(node: Any, env: Any, path: tuple = ()) -> list:
-    """The qstr header reads only the listed sources, never their includes (spec 7.1)."""
+    """The qstr header reads only the listed sources, never their includes (format.md 7.1)."""
     return []
 
 

@@ -166,7 +166,7 @@ def _module_env(env: Any, name: str, config_h: Any, overrides: dict[str, Any]) -
         defines = [*define_entries(env.get("CPPDEFINES")), *define_entries(overrides.get("CPPDEFINES"))]
     except ValueError as exc:
         fail(f"NativeMpy({name!r}): {exc}")
-    # spec 1: MP_CONFIGFILE comes right after the standard defines; quoted for the shell
+    # format.md 1: MP_CONFIGFILE comes right after the standard defines; quoted for the shell
     standard = len([d for d in defines if d in ("NDEBUG", "NO_QSTR", "MICROPY_ENABLE_DYNRUNTIME")])
     defines = [*defines[:standard], ("MP_CONFIGFILE", f'"<{config_h.name}>"'), *defines[standard:]]
     values["CPPDEFINES"] = defines

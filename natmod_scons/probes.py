@@ -69,7 +69,7 @@ def run_probe(cc: list[str], flags: list[str], picolibc: tuple[str, str] | None)
     """Query `cc` (argv prefix) with the arch `flags`.
 
     `picolibc` is (target triple, multilib subdir such as `rv32imac/ilp32`) for arches
-    whose reference build uses picolibc's specs file (spec 1, 2), else None.
+    whose reference build uses picolibc's specs file (format.md 1, 2), else None.
     """
     version = _ask([*cc, "--version"]).splitlines()
     specs = None

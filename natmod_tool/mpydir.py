@@ -2,7 +2,7 @@
 
 A natmod needs two things from MicroPython: the headers the C code includes
 (`py/dynruntime.h` and the `py/*.h` it pulls in) and the static qstr list in
-`py/makeqstrdata.py` (spec 8.2).  Both must come from a real MicroPython tree: we never
+`py/makeqstrdata.py` (format.md 8.2).  Both must come from a real MicroPython tree: we never
 copy MicroPython sources into this project.
 
 The tree is, in order of preference:

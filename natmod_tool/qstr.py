@@ -1,7 +1,7 @@
-"""The qstr config header (spec 7): writing it from sources, reading its native names back.
+"""The qstr config header (format.md 7): writing it from sources, reading its native names back.
 
 A natmod's C code refers to interned strings as `MP_QSTR_<ident>`.  Static qstrs (a
-fixed list every firmware shares, spec 8.2) compile to their constant ids; every other
+fixed list every firmware shares, format.md 8.2) compile to their constant ids; every other
 name becomes a load from `mp_native_qstr_table[j+1]`, which the loader fills from the
 `.mpy` qstr table.  The header written here is what makes both work, and link mode
 reads its native names back to build that table in the same order.
@@ -32,9 +32,9 @@ Source = Union[PathLike, "tuple[str, str]"]
 
 PREFIX = "MP_QSTR_"
 
-#: spec 7.1 step 3: no word-boundary anchoring, so it also matches inside longer identifiers
+#: format.md 7.1 step 3: no word-boundary anchoring, so it also matches inside longer identifiers
 _QSTR_RE = re.compile(r"MP_QSTR_[A-Za-z0-9_]*")
-#: spec 7.2: a native qstr define, matched at the start of a line
+#: format.md 7.2: a native qstr define, matched at the start of a line
 _NATIVE_RE = re.compile(r"#define MP_QSTR_([A-Za-z0-9_]*) \(mp_native_")
 #: the declaration every generated header ends with; its absence means "not a config header"
 _TABLE_DECL_RE = re.compile(r"\bmp_native_qstr_table\s*\[\s*\]")
@@ -90,7 +90,7 @@ class StaticQstrs:
 
 
 def load_static_qstrs(mpy_dir: PathLike) -> StaticQstrs:
-    """Read `static_qstr_list` and `qstr_escape` from `<mpy_dir>/py/makeqstrdata.py` (spec 8.2).
+    """Read `static_qstr_list` and `qstr_escape` from `<mpy_dir>/py/makeqstrdata.py` (format.md 8.2).
 
     Cached per (resolved) tree path, and per file state, so an edited tree is re-read.
     """
@@ -106,7 +106,7 @@ def load_static_qstrs(mpy_dir: PathLike) -> StaticQstrs:
 def _load_static_qstrs(path: str, _mtime_ns: int, _size: int) -> StaticQstrs:
     """Run the tree's makeqstrdata.py as a private module and take what we need from it.
 
-    Executing the tree's own module (spec 8.2: "importing it has no side effects") keeps
+    Executing the tree's own module (format.md 8.2: "importing it has no side effects") keeps
     the escaping table and rules out of our code.  The module is compiled and executed
     by hand, not imported: nothing is added to sys.modules or sys.path, and no
     `__pycache__` is written into a possibly read-only tree.
@@ -141,7 +141,7 @@ def _load_static_qstrs(path: str, _mtime_ns: int, _size: int) -> StaticQstrs:
 def extract_qstr_names(text: str) -> set[str]:
     """Every `MP_QSTR_<name>` in `text`, as the set of names (without the prefix).
 
-    Matches like the reference (spec 7.1): anywhere, including comments, strings and
+    Matches like the reference (format.md 7.1): anywhere, including comments, strings and
     inside longer identifiers.  A bare `MP_QSTR_` gives the empty name.
     """
     return {match[len(PREFIX) :] for match in _QSTR_RE.findall(text)}
@@ -160,7 +160,7 @@ def read_source(source: Source) -> tuple[str, str]:
 
 
 def native_qstr_names(sources: Sequence[Source], static: StaticQstrs) -> list[str]:
-    """The non-static qstr names used by `sources`, sorted by code point (spec 7.1 step 3)."""
+    """The non-static qstr names used by `sources`, sorted by code point (format.md 7.1 step 3)."""
     found: set[str] = set()
     for source in sources:
         _label, text = read_source(source)
@@ -170,7 +170,7 @@ def native_qstr_names(sources: Sequence[Source], static: StaticQstrs) -> list[st
 
 
 def make_config_header(sources: Sequence[Source], static: StaticQstrs) -> str:
-    """The qstr config header for `sources`, byte-exact with the reference (spec 7.1).
+    """The qstr config header for `sources`, byte-exact with the reference (format.md 7.1).
 
     `sources` are file paths or `(label, text)` pairs, scanned in any order (the result
     is a sorted set).  Returns text; every line ends in `\\n`.
@@ -187,7 +187,7 @@ def make_config_header(sources: Sequence[Source], static: StaticQstrs) -> str:
 
 
 def parse_native_qstrs(text: str, label: str = "<config header>") -> list[str]:
-    """The native qstr names of a config header's text, in file order (spec 7.2).
+    """The native qstr names of a config header's text, in file order (format.md 7.2).
 
     Raises QstrError when the text is not a config header at all (no
     `mp_native_qstr_table[]` declaration): linking against the wrong file would otherwise
@@ -210,7 +210,7 @@ def parse_native_qstrs(text: str, label: str = "<config header>") -> list[str]:
 
 
 def read_native_qstrs(path_or_text: PathLike) -> list[str]:
-    """The native qstr names of a config header (spec 7.2), from a file or from its text.
+    """The native qstr names of a config header (format.md 7.2), from a file or from its text.
 
     A `str` that contains a newline is taken as the header text; any other `str` or
     path-like is a file name.  A missing file is a QstrError naming it.

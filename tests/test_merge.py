@@ -1,7 +1,7 @@
-"""`natmod-tool merge` against the conformance vectors and in a real MicroPython (spec 13).
+"""`natmod-tool merge` against the conformance vectors and in a real MicroPython (format.md 13).
 
 Byte-identical to the reference for every `ok` vector, except where the reference's
-UNWIND_JUMP off-by-one (spec 13.3 "Quirk") is in the expected file: there the output
+UNWIND_JUMP off-by-one (format.md 13.3 "Quirk") is in the expected file: there the output
 must differ, and only in those jump offsets, by exactly one, and the module must work.
 """
 
@@ -289,7 +289,7 @@ def test_rewritten_code_with_moved_jumps_runs(tmp_path: Path) -> None:
     assert got.strip() == expected.strip() + " 149 42"
 
 
-# --- spec 13 details ----------------------------------------------------------------------------
+# --- format.md 13 details ----------------------------------------------------------------------------
 
 
 def _tiny_native() -> bytes:
@@ -310,7 +310,7 @@ EXTRA_RAW_CODE = "4C 00 02 01 32 00 16 02 51 63 01 60 11 06 02 03 20 12 04 34 00
 
 
 def _extra_bytecode(raw_code: str = EXTRA_RAW_CODE, name: bytes = b"extra.py", feature: int = 0) -> bytes:
-    """The spec 13.3 example module `extra.py` (qstrs extra.py, <module>, twice, v, bump)."""
+    """The format.md 13.3 example module `extra.py` (qstrs extra.py, <module>, twice, v, bump)."""
     table = (
         encode_qstr_inline(name)
         + encode_qstr_static(7)

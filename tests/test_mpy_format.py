@@ -111,7 +111,7 @@ def test_feature_byte_matches_every_native_vector() -> None:
 def test_dest_codes() -> None:
     encodable = [d for d in range(-1, 130) if fmt.dest_encodable(d)]
     assert encodable == [0, 1, 2, *range(6, 128)]
-    # the writer's op bytes: dest 0..2 carry a count flag, 6.. do not (spec 5.2)
+    # the writer's op bytes: dest 0..2 carry a count flag, 6.. do not (format.md 5.2)
     assert encode_relocs([(0, 0, fmt.DEST_TEXT)], 4) == bytes([0x01, 0x00, fmt.RELOC_END])
     assert encode_relocs([(0, 0, fmt.DEST_BSS), (0, 4, fmt.DEST_BSS)], 4) == bytes([0x0B, 0x00, 0x02, 0xFF])
     assert encode_relocs([(0, 8, fmt.DEST_QSTR_TABLE)], 8) == bytes([0x0D, 0x02, 0xFF])

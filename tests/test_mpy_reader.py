@@ -1,4 +1,4 @@
-"""The `.mpy` encodings, writer, reader, validator and `inspect` (spec 3, 4, 5, 14).
+"""The `.mpy` encodings, writer, reader, validator and `inspect` (format.md 3, 4, 5, 14).
 
 Every `.mpy` in the conformance vectors must parse and validate; the writer must
 rebuild every native vector byte for byte from what the reader decoded; corrupted and
@@ -61,7 +61,7 @@ def _run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
     )
 
 
-# --- primitive encodings (spec 3) -------------------------------------------------------------
+# --- primitive encodings (format.md 3) -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_vector_files_parse_and_validate(path: Path) -> None:
 
 @pytest.mark.parametrize("path", NATIVE_VECTORS, ids=_rel)
 def test_writer_rebuilds_native_vectors(path: Path) -> None:
-    """Decode with the reader, re-encode with the writer: identical bytes (spec 4, 5.3)."""
+    """Decode with the reader, re-encode with the writer: identical bytes (format.md 4, 5.3)."""
     data = path.read_bytes()
     mpy = read_mpy(data, path.name)
     rc = mpy.raw_code
@@ -262,7 +262,7 @@ def test_writer_errors(changes: dict[str, object], message: str) -> None:
         _tiny(**changes)
 
 
-# --- validation (spec 14) ----------------------------------------------------------------------
+# --- validation (format.md 14) ----------------------------------------------------------------------
 
 
 def _with_stream(stream: str, **changes: object) -> MpyFile:

@@ -1,4 +1,4 @@
-"""`natmod-tool preprocess` and the qstr helpers (spec 7, 8.2) against the vectors.
+"""`natmod-tool preprocess` and the qstr helpers (format.md 7, 8.2) against the vectors.
 
 The MicroPython tree is $MPY_DIR or the cached default tree (downloaded once).
 """

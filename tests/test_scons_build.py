@@ -21,7 +21,7 @@ from natmod_tool.arch import ARCHES
 
 
 def mpy_arch_number(path: Path) -> int:
-    """Native arch number in a `.mpy` header (spec 4)."""
+    """Native arch number in a `.mpy` header (format.md 4)."""
     data = path.read_bytes()
     assert data[:2] == b"M\x06", f"{path}: not a v6 .mpy"
     return (data[2] >> 2) & 0x2F

@@ -89,7 +89,7 @@ def arch_by_number(number: int) -> ArchInfo | None:
 
 
 def parse_arch_flags(arch: ArchInfo, value: str | int | None) -> int:
-    """Turn an `--arch-flags` value into the header flags integer (spec 9).
+    """Turn an `--arch-flags` value into the header flags integer (format.md 9).
 
     Accepts what the reference accepts (`zba`, `zba,zcmp` in any case, `0x3`, `0b01`,
     decimal digits), and rejects cleanly what made it crash: a single digit is read as

@@ -72,7 +72,7 @@ class LinkView(Protocol):
 
 @dataclass(frozen=True)
 class ArchInfo:
-    """Facts about one `--arch` value (spec section 2)."""
+    """Facts about one `--arch` value (format.md section 2)."""
 
     name: str
     number: int  # native arch number in the .mpy header: ARCH_NUMBERS[name] of mpy/format.py
@@ -113,14 +113,14 @@ class Family:
     #: does not know): the fast ELF reader reads exactly the registered machines
     elf_machine_number: ClassVar[int] = 0
     elf_machine_name: ClassVar[str] = ""
-    #: relocation type numbers that create GOT entries (spec 10.5.1)
+    #: relocation type numbers that create GOT entries (format.md 10.5.1)
     got_types: ClassVar[frozenset[int]] = frozenset()
-    #: relocation type numbers for data words in `.data.rel.ro*` (spec 11.4)
+    #: relocation type numbers for data words in `.data.rel.ro*` (format.md 11.4)
     data_types: ClassVar[frozenset[int]] = frozenset()
     #: relocation types whose value is a distance from the code (S - P, S - GOT): their
-    #: targets must be in the text image (spec 11.2 (a), (e) and RISC-V PC-relative)
+    #: targets must be in the text image (format.md 11.2 (a), (e) and RISC-V PC-relative)
     direct_types: ClassVar[frozenset[int]] = frozenset()
-    #: memset/memmove stub bytes and offset of the pointer word (spec 10.8); None: no stubs
+    #: memset/memmove stub bytes and offset of the pointer word (format.md 10.8); None: no stubs
     stub: ClassVar[tuple[bytes, int] | None] = None
     #: PC-relative access to static BSS (no --writable-data): False refuses it, True keeps
     #: the reference's wrong code with a warning (the reference accepted it on RISC-V)
@@ -155,7 +155,7 @@ class Family:
         return self.names.get(rtype, f"type {rtype}")
 
     def classify(self, rtype: int) -> Kind:
-        """What a relocation found in a code-style section computes (spec 11.2)."""
+        """What a relocation found in a code-style section computes (format.md 11.2)."""
         return Kind.UNSUPPORTED
 
     def field_size(self, rtype: int) -> int:
@@ -171,7 +171,7 @@ class Family:
         raise NotImplementedError
 
     def trampoline(self, target: int) -> bytes:
-        """Encoding of a jump at text offset 0 to `target` (spec 10.7); `FieldRange` if it cannot reach."""
+        """Encoding of a jump at text offset 0 to `target` (format.md 10.7); `FieldRange` if it cannot reach."""
         raise NotImplementedError
 
     # -- hooks for the machines whose relocations are more than compute-and-pack --------

@@ -1,8 +1,8 @@
-"""`natmod-tool inspect`: show what is inside a `.mpy`, and check it (spec 4, 5, 14).
+"""`natmod-tool inspect`: show what is inside a `.mpy`, and check it (format.md 4, 5, 14).
 
 The firmware loader applies a relocation stream without any checks, so a wrong
 stream shows up as memory corruption on the device.  `inspect --validate` runs the
-self-checks of spec 14 on the build machine instead; the plain dump names every
+self-checks of format.md 14 on the build machine instead; the plain dump names every
 relocation destination (`slot 50 (memset)`) so a stream can be read by eye.
 """
 
@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--validate",
         action="store_true",
-        help="only check the files (spec 14); exit status 1 and one line per problem if any",
+        help="only check the files (format.md 14); exit status 1 and one line per problem if any",
     )
     parser.add_argument(
         "--compat",

@@ -1,4 +1,4 @@
-"""`natmod-tool merge`: join a native `.mpy` and bytecode `.mpy` files (spec 13).
+"""`natmod-tool merge`: join a native `.mpy` and bytecode `.mpy` files (format.md 13).
 
 A drop-in for `mpy-tool.py --merge [-o OUT] [-march-flags N] FILE...`, so the same
 command lines work (the reference's single-dash `-march-flags` is accepted next to

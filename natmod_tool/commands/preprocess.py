@@ -1,4 +1,4 @@
-"""`natmod-tool preprocess`: write the qstr config header (spec 1 step 1, spec 7.1).
+"""`natmod-tool preprocess`: write the qstr config header (format.md 1 step 1, format.md 7.1).
 
 Replaces `mpy_ld.py --preprocess`.  Differences from the reference, on purpose:
 
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.sources:
         raise QstrError("no sources to preprocess; give the module's .c (and .py) files")
     arch = get_arch(args.arch)
-    parse_arch_flags(arch, args.arch_flags)  # spec 9: validated in preprocess mode too
+    parse_arch_flags(arch, args.arch_flags)  # format.md 9: validated in preprocess mode too
     output = args.output if args.output else default_output(os.fspath(args.sources[0]))
     folder = os.path.dirname(output)
     if folder and not os.path.isdir(folder):

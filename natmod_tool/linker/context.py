@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 IMAGE_DEST = {"text": DEST_TEXT, "rodata": DEST_RODATA, "bss": DEST_BSS}
 
-# Pseudo sections that stand for firmware objects (spec 10.4).
+# Pseudo sections that stand for firmware objects (format.md 10.4).
 EXT_FUN_TABLE = ".external"
 EXT_QSTR_TABLE = ".external.qstr_table"
 EXT_OBJ_TABLE = ".external.obj_table"
@@ -40,7 +40,7 @@ PSEUDO_DEST = {
     EXT_OBJ_TABLE: DEST_OBJ_TABLE,
 }
 
-#: Firmware objects reachable by symbol name: the named slots from 73 on (spec 8.1).
+#: Firmware objects reachable by symbol name: the named slots from 73 on (format.md 8.1).
 TYPE_SLOTS = {name: slot for slot, name in enumerate(FUN_TABLE_SLOTS) if slot >= 73}
 SLOT_MEMSET, SLOT_MEMMOVE = 50, 51
 
@@ -103,7 +103,7 @@ class Symbol:
         return self.elf.type
 
     def target(self) -> Symbol:
-        """The symbol that actually provides the address (spec's S*)."""
+        """The symbol that actually provides the address (S in format.md 11.2)."""
         return self.resolved if self.resolved is not None else self
 
     def unbound_reason(self) -> str:
@@ -145,7 +145,7 @@ class Reloc:
 
 @dataclass(eq=False)
 class GotEntry:
-    """One GOT word: named (spec 10.5), filled after layout."""
+    """One GOT word: named (format.md 10.5), filled after layout."""
 
     name: str
     symbol: Symbol

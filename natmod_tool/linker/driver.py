@@ -1,4 +1,4 @@
-"""`link()`: the whole link, in the order of spec section 10.0.
+"""`link()`: the whole link, in the order of format.md section 10.0.
 
 The function is pure with respect to the process: it reads the files it is given,
 never the working directory's other contents, never writes anything, and keeps no

@@ -1,4 +1,4 @@
-"""The GOT: which entries exist, their order and values (spec 10.5).
+"""The GOT: which entries exist, their order and values (format.md 10.5).
 
 Natmod code is position independent: every address that is not PC-relative goes
 through a GOT word that the loader relocates.  Entries are created in relocation

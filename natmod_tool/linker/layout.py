@@ -1,4 +1,4 @@
-"""Section placement and the entry trampoline (spec 10.6, 10.7).
+"""Section placement and the entry trampoline (format.md 10.6, 10.7).
 
 Execution starts at text offset 0.  The reference computes the trampoline from
 `mpy_init`'s offset inside its own section before layout, which is right only when
@@ -21,7 +21,7 @@ def _align(value: int, alignment: int) -> int:
 
 
 def image_for(ctx: LinkContext, section: Section) -> str:
-    """Which image holds a section (spec 10.6, plus writable data; see docs/linker.md).
+    """Which image holds a section (format.md 10.6, plus writable data; see docs/linker.md).
 
     Zero-initialised data goes to the bss image and initialised writable data
     (`.data*`) to the rodata image, which the loader allocates in RAM next to the

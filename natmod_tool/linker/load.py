@@ -1,4 +1,4 @@
-"""Loading objects into a link: keep the sections a natmod can carry, bind symbols (spec 10.1)."""
+"""Loading objects into a link: keep the sections a natmod can carry, bind symbols (format.md 10.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Applying relocations: the driver and the arch-neutral computations (spec 11).
+"""Applying relocations: the driver and the arch-neutral computations (format.md 11).
 
 The family says what a relocation type computes (`classify` -> `Kind`), where its
 addend is (`implicit_addend`) and how the value is packed (`write`); this module
@@ -17,7 +17,7 @@ from .context import DEST_SLOT0, EXT_TYPE_SLOT, IMAGE_DEST, PSEUDO_DEST, LinkCon
 
 
 def apply_all(ctx: LinkContext) -> None:
-    """Walk the final section list and apply every relocation (spec 11.1)."""
+    """Walk the final section list and apply every relocation (format.md 11.1)."""
     family = ctx.arch.family
     for section in ctx.sections:
         if section.stub_slot is not None:
@@ -117,7 +117,7 @@ def unsupported(ctx: LinkContext, reloc: Reloc) -> LinkError:
 
 
 def direct_address(ctx: LinkContext, reloc: Reloc) -> int:
-    """S for a direct (PC-relative) reference, with the checks of spec 11.2 (a)."""
+    """S for a direct (PC-relative) reference, with the checks of format.md 11.2 (a)."""
     sym = reloc.sym.target()
     target = sym.section
     if target is None:
@@ -158,7 +158,7 @@ def got_slot_address(ctx: LinkContext, reloc: Reloc) -> int:
 
 
 def apply_data(ctx: LinkContext, reloc: Reloc, section: Section | None = None) -> None:
-    """A word holding an address (spec 11.4): patch it and add a run-time relocation."""
+    """A word holding an address (format.md 11.4): patch it and add a run-time relocation."""
     section = section or reloc.section
     word = ctx.word
     pos = place_of(reloc)

@@ -1,4 +1,4 @@
-"""Symbol resolution: archives, firmware objects, fixed addresses and mem* stubs (spec 10.2, 10.4, 10.8).
+"""Symbol resolution: archives, firmware objects, fixed addresses and mem* stubs (format.md 10.2, 10.4, 10.8).
 
 Archive members are pulled in a fixed, documented order (the reference's order
 depends on Python's string hashing): the work list starts with the global names the
@@ -103,7 +103,7 @@ def _pseudo(name: str) -> Section:
 
 
 def resolve_symbols(ctx: LinkContext) -> None:
-    """Bind every undefined symbol (spec 10.4); report all failures at once."""
+    """Bind every undefined symbol (format.md 10.4); report all failures at once."""
     pseudo = {n: _pseudo(n) for n in (EXT_FUN_TABLE, EXT_QSTR_TABLE, EXT_OBJ_TABLE, EXT_TYPE_SLOT)}
     missing: list[Symbol] = []
     for sym in ctx.unresolved:

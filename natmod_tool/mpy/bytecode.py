@@ -1,4 +1,4 @@
-"""Decoding and re-encoding MicroPython bytecode function data (spec 13.3).
+"""Decoding and re-encoding MicroPython bytecode function data (format.md 13.3).
 
 The merge step has to shift every qstr and constant-object index of a bytecode module
 by the number of entries that precede it in the merged tables.  Indices are varuints,
@@ -8,7 +8,7 @@ targets, and back into bytes.
 
 Jump offsets are measured the way the VM measures them: from the end of the offset
 field.  The reference merge measures from the end of the whole instruction when it
-decodes, which moves every UNWIND_JUMP one byte too far (spec 13.3 "Quirk"); that is
+decodes, which moves every UNWIND_JUMP one byte too far (format.md 13.3 "Quirk"); that is
 deliberately not reproduced here, so code that does not move keeps its offsets.
 """
 
@@ -59,7 +59,7 @@ _MAX_PASSES = 64
 
 
 def opcode_format(op: int) -> str:
-    """Argument format of an opcode, chosen by its high nibble (spec 13.3)."""
+    """Argument format of an opcode, chosen by its high nibble (format.md 13.3)."""
     high = op >> 4
     if high == 1:
         return FMT_QSTR
@@ -166,7 +166,7 @@ def _prelude_size(reader: Reader) -> tuple[int, int]:
 
 
 def encode_prelude_size(n_info: int, n_cell: int) -> bytes:
-    """Encode the prelude size: at least one byte, low bits first (spec 13.3 step 2)."""
+    """Encode the prelude size: at least one byte, low bits first (format.md 13.3 step 2)."""
     out = bytearray()
     while True:
         z = ((n_info & 0x3F) << 1) | (n_cell & 1)
@@ -273,7 +273,7 @@ def _encode_jump(op: int, distance: int) -> tuple[bytes, bool]:
 
 
 def encode_opcodes(instrs: Sequence[Instr], label: str = "<mpy>") -> bytes:
-    """Re-encode instructions with minimal argument widths (spec 13.3 step 3).
+    """Re-encode instructions with minimal argument widths (format.md 13.3 step 3).
 
     Jumps are re-encoded against the current offsets of their targets; passes repeat
     until no instruction moves.  A jump that no longer fits its field is an `MpyError`

@@ -1,4 +1,4 @@
-"""Primitive encodings of the `.mpy` container (spec section 3) and a bounds-checked cursor.
+"""Primitive encodings of the `.mpy` container (format.md section 3) and a bounds-checked cursor.
 
 Everything that reads untrusted `.mpy` bytes goes through `Reader`, so a truncated or
 corrupted file always ends in a one-line `MpyError` naming the file and the offset,
@@ -31,7 +31,7 @@ __all__ = [
 #: five, so the limit only stops a run of 0x80 bytes from being read as one number.
 MAX_VARUINT_BYTES = 10
 
-#: constant-object type bytes of spec 3.3
+#: constant-object type bytes of format.md 3.3
 OBJ_TYPE_NAMES = {
     0: "mp_fun_table",
     1: "None",
@@ -50,7 +50,7 @@ Buffer = Union[bytes, bytearray, memoryview]
 
 
 def encode_varuint(value: int) -> bytes:
-    """Encode `value` as a varuint, most significant 7-bit group first (spec 3.1).
+    """Encode `value` as a varuint, most significant 7-bit group first (format.md 3.1).
 
     The MicroPython docs call this "LSB form", but the loader accumulates
     `value * 128 + group`, so the first byte must hold the highest bits.
@@ -66,7 +66,7 @@ def encode_varuint(value: int) -> bytes:
 
 
 def encode_signed_varuint(value: int) -> bytes:
-    """Encode a signed value the way LOAD_CONST_SMALL_INT stores it (spec 13.3).
+    """Encode a signed value the way LOAD_CONST_SMALL_INT stores it (format.md 13.3).
 
     Groups are most significant first; bit 6 of the first group is the sign, so a
     leading 0x7F (negative) or 0x00 (non-negative) group is added when the natural first
@@ -103,14 +103,14 @@ def decode_signed_varuint(data: Buffer, offset: int = 0, label: str = "<mpy>") -
 
 
 def encode_qstr_static(qstr_id: int) -> bytes:
-    """A qstr-table entry that refers to static qstr `qstr_id` (1-based, spec 3.2)."""
+    """A qstr-table entry that refers to static qstr `qstr_id` (1-based, format.md 3.2)."""
     if qstr_id < 1:
         raise ValueError(f"static qstr ids start at 1 (got {qstr_id})")
     return encode_varuint((qstr_id << 1) | 1)
 
 
 def encode_qstr_inline(name: bytes) -> bytes:
-    """A qstr-table entry holding the string itself: length, bytes, NUL (spec 3.2)."""
+    """A qstr-table entry holding the string itself: length, bytes, NUL (format.md 3.2)."""
     return encode_varuint(len(name) << 1) + bytes(name) + b"\x00"
 
 
@@ -141,7 +141,7 @@ class QstrEntry:
 
 @dataclass(frozen=True)
 class ConstObject:
-    """One constant-object-table entry (spec 3.3).
+    """One constant-object-table entry (format.md 3.3).
 
     `value` is None for the payload-less types, the raw bytes for str/bytes/int/float/
     complex, and a tuple of `ConstObject` for tuples.  Native modules have none; the
@@ -239,7 +239,7 @@ class Reader:
         self.offset += count
 
     def varuint(self, what: str = "varuint") -> int:
-        """Read one varuint, most significant group first (spec 3.1)."""
+        """Read one varuint, most significant group first (format.md 3.1)."""
         return self._groups(0, what)
 
     def signed_varuint(self, what: str = "signed varuint") -> int:
@@ -260,7 +260,7 @@ class Reader:
         raise self.error(f"corrupt file: {what} is longer than {MAX_VARUINT_BYTES} bytes", start)
 
     def qstr_entry(self) -> QstrEntry:
-        """Read one qstr-table entry (spec 3.2)."""
+        """Read one qstr-table entry (format.md 3.2)."""
         start = self.offset
         value = self.varuint("qstr entry")
         if value & 1:
@@ -272,7 +272,7 @@ class Reader:
         return QstrEntry(static_id=None, data=text, offset=start)
 
     def const_object(self, depth: int = 0, max_depth: int = 32) -> ConstObject:
-        """Read one constant-object entry (spec 3.3); tuples nest at most `max_depth` deep."""
+        """Read one constant-object entry (format.md 3.3); tuples nest at most `max_depth` deep."""
         start = self.offset
         code = self.byte("object type")
         if code <= 4:

@@ -1,4 +1,4 @@
-"""The numbers of the `.mpy` format, in one place (spec sections 2, 4 and 5).
+"""The numbers of the `.mpy` format, in one place (format.md sections 2, 4 and 5).
 
 Why a module of its own: the reader, the writer, merge, `inspect`/`compat` and the
 linker all speak the same header and relocation-stream numbers.  When each kept its
@@ -63,7 +63,7 @@ __all__ = [
     "arch_flag_names",
 ]
 
-# --- header (spec 4) ------------------------------------------------------------------
+# --- header (format.md 4) ------------------------------------------------------------------
 
 #: header byte 0, ASCII 'M'
 MPY_MAGIC = 0x4D
@@ -108,7 +108,7 @@ def feature_has_arch_flags(byte: int) -> bool:
     return bool(byte & FEATURE_ARCH_FLAGS)
 
 
-# --- raw codes (spec 4, 13.1) ---------------------------------------------------------
+# --- raw codes (format.md 4, 13.1) ---------------------------------------------------------
 
 KIND_BYTECODE = 0
 KIND_NATIVE = 1
@@ -132,7 +132,7 @@ SCOPE_FLAG_NAMES = {
     SCOPE_VIPERBSS: "bss",
 }
 
-# --- relocation stream (spec 5) -------------------------------------------------------
+# --- relocation stream (format.md 5) -------------------------------------------------------
 
 DEST_TEXT, DEST_RODATA, DEST_BSS = 0, 1, 2
 DEST_QSTR_TABLE, DEST_OBJ_TABLE, DEST_FUN_TABLE = 6, 7, 8
@@ -159,7 +159,7 @@ def dest_encodable(dest: int) -> bool:
     return 0 <= dest <= DEST_MAX and not DEST_RUN_MAX < dest < DEST_QSTR_TABLE
 
 
-# --- arch numbers (spec 2, 4) ---------------------------------------------------------
+# --- arch numbers (format.md 2, 4) ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def mpy_arch(number: int) -> MpyArch | None:
     return _BY_NUMBER.get(number)
 
 
-# --- arch flags (spec 4, 9) -----------------------------------------------------------
+# --- arch flags (format.md 4, 9) -----------------------------------------------------------
 
 #: the RV32 extension bits of the arch-flags varuint (`asm_rv32_allowed_extensions`)
 ARCH_FLAG_BITS: dict[str, int] = {"zba": 1, "zcmp": 2}

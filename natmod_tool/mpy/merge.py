@@ -1,9 +1,9 @@
-"""Merging a native `.mpy` with bytecode `.mpy` files into one module (spec section 13).
+"""Merging a native `.mpy` with bytecode `.mpy` files into one module (format.md section 13).
 
 The output is byte-identical to `mpy-tool.py --merge` with one deliberate exception:
 jump offsets are measured from the end of the offset field, as the VM does, so an
 UNWIND_JUMP that does not move keeps its offset (the reference adds one, which makes
-`break` out of `try`/`with` in a loop land on the wrong instruction; spec 13.3 and
+`break` out of `try`/`with` in a loop land on the wrong instruction; format.md 13.3 and
 15.1 item 8).  Every reference crash (two native inputs, a non-bytecode raw code to
 rewrite, a jump to a non-instruction, an overflowing jump) is a one-line `MpyError`.
 """
@@ -27,7 +27,7 @@ def _arch_label(number: int) -> str:
 
 
 def _read_input(label: str, data: bytes, merge_arch: list[tuple[int, str]], sub_version: int) -> MpyFile:
-    """Parse one input with the reference's header checks and messages (spec 13.1).
+    """Parse one input with the reference's header checks and messages (format.md 13.1).
 
     The arch mismatch names both files' arches.  (Plain bytecode records no arch:
     `mpy-cross -march=x64` writes the same bytes as `-march=armv7m` unless the code
@@ -105,7 +105,7 @@ def rewrite_raw_code(rc: RawCode, qb: int, ob: int, label: str, depth: int = 0) 
 def merge(
     inputs: Sequence[tuple[str, bytes]], march_flags: int | None = None, sub_version: int = MPY_SUB_VERSION
 ) -> bytes:
-    """Merge `.mpy` files given as (label, bytes) pairs into one `.mpy` (spec 13).
+    """Merge `.mpy` files given as (label, bytes) pairs into one `.mpy` (format.md 13).
 
     One input is returned unchanged.  With several, the one native input (at most
     one) goes first and is copied verbatim, the others are rewritten onto the merged

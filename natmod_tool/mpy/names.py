@@ -1,7 +1,7 @@
 """Human names for `.mpy` numbers: relocation destinations and `mp_fun_table` slots.
 
 Used by `inspect` so that a relocation reads `slot 50 (memset)` rather than `dest 59`.
-The slot list is the firmware interface of spec 8.1 (87 entries); it is data about the
+The slot list is the firmware interface of format.md 8.1 (87 entries); it is data about the
 format, not something the linker or the merge step needs.
 """
 
@@ -11,7 +11,7 @@ from .format import DEST_NAMES, DEST_SLOT0, KIND_NAMES, SCOPE_FLAG_NAMES
 
 __all__ = ["FUN_TABLE_SLOTS", "dest_name", "kind_name", "scope_flag_names"]
 
-#: `mp_fun_table` entries in slot order (spec 8.1); a trailing `_` of the firmware names
+#: `mp_fun_table` entries in slot order (format.md 8.1); a trailing `_` of the firmware names
 #: (memset_, setjmp_, ...) is left out, object slots carry their C symbol name
 FUN_TABLE_SLOTS: tuple[str, ...] = (
     # 0..49: native-emitter entries

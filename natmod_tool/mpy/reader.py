@@ -1,4 +1,4 @@
-"""Reading and validating `.mpy` files (spec sections 4, 5, 13.1 and 14).
+"""Reading and validating `.mpy` files (format.md sections 4, 5, 13.1 and 14).
 
 `read_mpy` parses a file into an `MpyFile` tree and fails with a one-line `MpyError`
 on anything it cannot parse: the loader in the firmware does not validate relocation
@@ -71,7 +71,7 @@ __all__ = [
 #: limit only keeps a hostile file from exhausting the Python stack
 MAX_NESTING = 64
 
-#: firmware qstr length limit with 1-byte lengths (spec 14.6)
+#: firmware qstr length limit with 1-byte lengths (format.md 14.6)
 MAX_QSTR_LEN = 255
 
 
@@ -89,7 +89,7 @@ class MpyHeader:
 
     @property
     def arch_number(self) -> int:
-        """Native arch number as loaders decode it: `(byte >> 2) & 0x2F` (spec 4)."""
+        """Native arch number as loaders decode it: `(byte >> 2) & 0x2F` (format.md 4)."""
         return feature_arch(self.feature_byte)
 
     @property
@@ -100,7 +100,7 @@ class MpyHeader:
 
 @dataclass
 class RelocEntry:
-    """One decoded relocation-stream entry (spec 5.2)."""
+    """One decoded relocation-stream entry (format.md 5.2)."""
 
     base: int  # 0 = text image, 1 = rodata image
     word: int  # word index of the first word adjusted
@@ -161,7 +161,7 @@ class MpyFile:
     """A parsed `.mpy` file.
 
     The offsets `qstr_table_offset` (Q), `obj_table_offset` (O) and `raw_code_offset`
-    (R) are what the merge step copies byte ranges by (spec 13.1).
+    (R) are what the merge step copies byte ranges by (format.md 13.1).
     """
 
     label: str
@@ -253,7 +253,7 @@ class MpyFile:
 def read_header(data: bytes, label: str = "<mpy>") -> MpyHeader:
     """Read the header and arch flags; reject files that are not version-6 `.mpy` files.
 
-    The magic and version errors use the reference merge's wording (spec 13.1).
+    The magic and version errors use the reference merge's wording (format.md 13.1).
     """
     reader = Reader(data, label)
     if reader.remaining < 4:
@@ -275,7 +275,7 @@ def read_header(data: bytes, label: str = "<mpy>") -> MpyHeader:
 
 
 def _read_relocs(reader: Reader, rc: RawCode) -> None:
-    """Decode a relocation stream up to and including its 0xFF (spec 5.2)."""
+    """Decode a relocation stream up to and including its 0xFF (format.md 5.2)."""
     rc.reloc_offset = reader.offset
     base = 0
     next_word = 0
@@ -301,7 +301,7 @@ def _read_relocs(reader: Reader, rc: RawCode) -> None:
 
 
 def _read_raw_code(reader: Reader, depth: int) -> RawCode:
-    """Read one raw code and its children in the order `mpy-tool.py` uses (spec 13.1)."""
+    """Read one raw code and its children in the order `mpy-tool.py` uses (format.md 13.1)."""
     start = reader.offset
     if depth > MAX_NESTING:
         raise reader.error(f"corrupt file: raw codes nested deeper than {MAX_NESTING}")
@@ -371,7 +371,7 @@ def read_mpy(data: bytes, label: str = "<mpy>") -> MpyFile:
 
 
 def _validate_viper(rc: RawCode, where: str, word_size: int | None) -> list[str]:
-    """The relocation self-checks of spec 14.8 for one viper raw code."""
+    """The relocation self-checks of format.md 14.8 for one viper raw code."""
     problems = []
     flags = rc.scope_flags or 0
     if flags & ~SCOPE_VIPER_FLAGS:
@@ -440,7 +440,7 @@ def _validate_bytecode(mpy: MpyFile, rc: RawCode, where: str) -> list[str]:
 
 
 def validate(mpy: MpyFile, static_qstr_count: int | None = None) -> list[str]:
-    """Problems a loader would reject or silently mis-handle (spec 14); [] means OK.
+    """Problems a loader would reject or silently mis-handle (format.md 14); [] means OK.
 
     `static_qstr_count` (the length of the firmware's static qstr list) enables the
     range check of static qstr references; the list is not hard-coded here.

@@ -1,4 +1,4 @@
-"""Writing the native `.mpy` file the linker produces (spec sections 4 and 5).
+"""Writing the native `.mpy` file the linker produces (format.md sections 4 and 5).
 
 Kept apart from the linker so that the byte layout can be tested against the reader
 without ELF input, and so that the exact quirks of the reference output (location on
@@ -34,7 +34,7 @@ SMALL_INT_BITS = 31
 
 
 def _op_byte(dest: int, has_count: bool) -> int:
-    """The op byte of an entry that carries a location (spec 5.2)."""
+    """The op byte of an entry that carries a location (format.md 5.2)."""
     if dest <= DEST_RUN_MAX:
         return (((dest << 1) | int(has_count)) << 1) | 1
     return (dest << 1) | 1
@@ -45,7 +45,7 @@ def encode_relocs(relocs: Sequence[tuple[int, int, int]], word_size: int) -> byt
 
     Runs are only formed between list neighbours with the same destination (0..2) and
     base and consecutive word indices; the list is never sorted and every entry carries
-    its location, exactly like the reference (spec 5.3, 15.1 items 1 and 2).
+    its location, exactly like the reference (format.md 5.3, 15.1 items 1 and 2).
     """
     words: list[tuple[int, int, int]] = []
     for base, offset, dest in relocs:
@@ -95,7 +95,7 @@ def encode_native_mpy(
     word_size: int,
     sub_version: int = MPY_SUB_VERSION,
 ) -> bytes:
-    """The complete native `.mpy` file of spec section 4.
+    """The complete native `.mpy` file of format.md section 4.
 
     `qstr_names[0]` is the source name; a name found in `static_qstr_ids` (string ->
     1-based id) is written as a static reference, any other inline as ASCII.  `relocs`
