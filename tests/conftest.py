@@ -261,3 +261,16 @@ def serve() -> Iterator:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def mip_install(micropython: str, url: str, target: Path) -> subprocess.CompletedProcess:
+    """The unix port's `mip install` of `url` into `target` (MICROPYPATH: its frozen mip only)."""
+    env = dict(os.environ, MICROPYPATH=".frozen")
+    return subprocess.run(
+        [micropython, "-m", "mip", "install", "--target", str(target), url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

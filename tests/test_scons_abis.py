@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import skip_or_fail
+from conftest import mip_install, skip_or_fail
 from scons_support import REPO_ROOT, SCONSTRUCT, Result, scons_env, write
 
 from natmod_tool.mpy.reader import read_header
@@ -102,18 +102,6 @@ def port_target(micropython: str) -> tuple[str, str]:
     assert done.returncode == 0, done.stderr
     arch, version = done.stdout.split()
     return arch, version
-
-
-def mip_install(micropython: str, url: str, target: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MICROPYPATH=".frozen")
-    return subprocess.run(
-        [micropython, "-m", "mip", "install", "--target", str(target), url],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_two_trees_build_both_abis_and_mip_installs_the_matching_one(

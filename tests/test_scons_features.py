@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import skip_or_fail
+from conftest import mip_install, skip_or_fail
 from scons_support import make_repo, run_scons, scons_env, write
 
 from natmod_tool.arch import ARCHES
@@ -371,18 +371,6 @@ def test_sizes_builds_what_is_missing(tmp_path: Path, mpy_dir: Path) -> None:
 
 # ---------------------------------------------------------------------------------------
 # mip package files
-
-
-def mip_install(micropython: str, url: str, target: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MICROPYPATH=".frozen")
-    return subprocess.run(
-        [micropython, "-m", "mip", "install", "--target", str(target), url],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_dist_writes_mip_packages_that_mip_installs(
