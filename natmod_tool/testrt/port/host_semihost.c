@@ -4,15 +4,12 @@
 // Arguments arrive as one command line, the qemu arg= values joined by spaces; the
 // Python side writes a space inside an argument as %20 and a percent sign as %25.
 // The heap and stack bounds come from the board's linker script.
-#include <stdbool.h>
 #include <string.h>
 
+#include "emuhost.h"
 #include "natmod_rt.h"
 #include "semihost.h"
 
-#ifndef NATMOD_RT_OUT_BUF
-#define NATMOD_RT_OUT_BUF 256
-#endif
 #if NATMOD_RT_SMALL
 #define MAX_ARGS 12
 #define CMDLINE_MAX 768
@@ -23,11 +20,9 @@
 
 extern char _natmod_heap_start[], _natmod_heap_end[], _natmod_stack_size[];
 
-static char out_buf[NATMOD_RT_OUT_BUF];
-static size_t out_len;
 static intptr_t console = -1;
 
-static void console_write(const char *data, size_t len) {
+void emuhost_write(const char *data, size_t len) {
     if (console < 0) {
         static const char tt[] = ":tt";
         uintptr_t block[3] = {(uintptr_t)tt, 4 /* "w" */, sizeof(tt) - 1};
@@ -44,44 +39,8 @@ static void console_write(const char *data, size_t len) {
     semihost_call(SEMIHOST_WRITE, (uintptr_t)block);
 }
 
-void natmod_rt_flush(void) {
-    if (out_len > 0) {
-        console_write(out_buf, out_len);
-        out_len = 0;
-    }
-}
-
-// Lines go out as they end: a run stopped by its timeout still shows how far it got.
-void natmod_rt_stdout(const char *str, size_t len) {
-    bool line_end = memchr(str, '\n', len) != NULL;
-    while (len > 0) {
-        size_t room = sizeof(out_buf) - out_len;
-        size_t n = len < room ? len : room;
-        memcpy(out_buf + out_len, str, n);
-        out_len += n;
-        str += n;
-        len -= n;
-        if (out_len == sizeof(out_buf)) {
-            natmod_rt_flush();
-        }
-    }
-    if (line_end) {
-        natmod_rt_flush();
-    }
-}
-
-void natmod_rt_exit(int status) {
-    natmod_rt_flush();
+void emuhost_exit(int status) {
     semihost_exit(status);
-}
-
-void natmod_rt_fatal(const char *what) {
-    natmod_rt_flush();
-    static const char prefix[] = "\nnatmod-testrt: FATAL: ";
-    console_write(prefix, sizeof(prefix) - 1);
-    console_write(what, strlen(what));
-    console_write("\n", 1);
-    semihost_exit(1);
 }
 
 intptr_t natmod_rt_open(const char *path) {
@@ -108,33 +67,8 @@ void natmod_rt_close(intptr_t handle) {
     semihost_call(SEMIHOST_CLOSE, (uintptr_t)block);
 }
 
-// Semihosting has no stat: a path that opens is a file, unless reading it fails, as
-// reading a folder does on the host (open(2) of a folder read-only succeeds).
-int natmod_rt_path_kind(const char *path) {
-    intptr_t handle = natmod_rt_open(path);
-    if (handle < 0) {
-        return 0;
-    }
-    char probe;
-    long got = natmod_rt_read(handle, &probe, 1);
-    natmod_rt_close(handle);
-    return got < 0 ? 2 : 1;
-}
-
-static int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-// Split the command line at spaces in place and undo the %XX escapes.
+// Split the command line at spaces in place, then undo each argument's %XX escapes
+// (an escaped argument holds no space).
 static int split_args(char *line, char **argv) {
     int argc = 0;
     char *in = line;
@@ -145,20 +79,14 @@ static int split_args(char *line, char **argv) {
         if (*in == '\0') {
             break;
         }
-        char *out = in;
-        argv[argc++] = out;
+        argv[argc++] = in;
         while (*in != '\0' && *in != ' ') {
-            if (in[0] == '%' && hex_digit(in[1]) >= 0 && hex_digit(in[2]) >= 0) {
-                *out++ = (char)(hex_digit(in[1]) * 16 + hex_digit(in[2]));
-                in += 3;
-            } else {
-                *out++ = *in++;
-            }
-        }
-        if (*in == ' ') {
             in++;
         }
-        *out = '\0';
+        if (*in == ' ') {
+            *in++ = '\0';
+        }
+        emuhost_unescape(argv[argc - 1]);
     }
     return argc;
 }
@@ -174,15 +102,4 @@ int main(void) {
     }
     size_t heap_size = (size_t)(_natmod_heap_end - _natmod_heap_start);
     natmod_rt_exit(natmod_rt_main(argc, argv, _natmod_heap_start, heap_size, (size_t)_natmod_stack_size));
-}
-
-// Failed assert() in the interpreter (newlib and picolibc call this).
-void __assert_func(const char *file, int line, const char *func, const char *expr) {
-    (void)line;
-    (void)func;
-    char msg[160] = "assertion failed: ";
-    strncat(msg, expr, 60);
-    strcat(msg, " in ");
-    strncat(msg, file, 60);
-    natmod_rt_fatal(msg);
 }
