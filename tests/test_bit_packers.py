@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -345,64 +346,31 @@ def test_riscv_s_and_i_immediates(imm: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("base", "name", "offset"),
+    ("scatter", "rtype", "base", "name", "offset"),
     [
-        ("beq 0", "beq+0x800", 0x800),
-        ("beq 0", "beq-0x1000", -0x1000),
-        ("bne 0", "bne+0xffc", 0xFFC),
-        ("blt 0", "blt-0x2a", -0x2A),
+        (b_scatter, R_RISCV_BRANCH, "beq 0", "beq+0x800", 0x800),
+        (b_scatter, R_RISCV_BRANCH, "beq 0", "beq-0x1000", -0x1000),
+        (b_scatter, R_RISCV_BRANCH, "bne 0", "bne+0xffc", 0xFFC),
+        (b_scatter, R_RISCV_BRANCH, "blt 0", "blt-0x2a", -0x2A),
+        (j_scatter, R_RISCV_JAL, "jal ra 0", "jal+0x12344", 0x12344),
+        (j_scatter, R_RISCV_JAL, "jal ra 0", "jal-0x100000", -0x100000),
+        (j_scatter, R_RISCV_JAL, "jal zero 0", "jal+0xffffe", 0xFFFFE),
+        (cb_scatter, R_RISCV_RVC_BRANCH, "c.beqz a0 0", "c.beqz+0xfe", 0xFE),
+        (cb_scatter, R_RISCV_RVC_BRANCH, "c.bnez a5 0", "c.bnez-0x100", -0x100),
+        (cb_scatter, R_RISCV_RVC_BRANCH, "c.beqz s0 0", "c.beqz+0x56", 0x56),
+        (cj_scatter, R_RISCV_RVC_JUMP, "c.j 0", "c.j+0x7fe", 0x7FE),
+        (cj_scatter, R_RISCV_RVC_JUMP, "c.j 0", "c.j-0x800", -0x800),
+        (cj_scatter, R_RISCV_RVC_JUMP, "c.j 0", "c.j+0x2aa", 0x2AA),
+        (cj_scatter, R_RISCV_RVC_JUMP, "c.jal 0", "c.jal+0x554", 0x554),
     ],
 )
-def test_riscv_b_type(base: str, name: str, offset: int) -> None:
-    assert le(asm(base)) | b_scatter(offset) == le(asm(name))
+def test_riscv_branch_and_jump_scatter(
+    scatter: Callable[[int], int], rtype: int, base: str, name: str, offset: int
+) -> None:
+    """B, J, CB and CJ offsets: the scatter alone, then the family's write, against the assembler."""
+    assert le(asm(base)) | scatter(offset) == le(asm(name))
     buf = bytearray(asm(base))
-    get_arch("rv32imc").family.write(buf, 0, R_RISCV_BRANCH, offset)
-    assert bytes(buf) == asm(name)
-
-
-@pytest.mark.parametrize(
-    ("base", "name", "offset"),
-    [
-        ("jal ra 0", "jal+0x12344", 0x12344),
-        ("jal ra 0", "jal-0x100000", -0x100000),
-        ("jal zero 0", "jal+0xffffe", 0xFFFFE),
-    ],
-)
-def test_riscv_j_type(base: str, name: str, offset: int) -> None:
-    assert le(asm(base)) | j_scatter(offset) == le(asm(name))
-    buf = bytearray(asm(base))
-    get_arch("rv32imc").family.write(buf, 0, R_RISCV_JAL, offset)
-    assert bytes(buf) == asm(name)
-
-
-@pytest.mark.parametrize(
-    ("base", "name", "offset"),
-    [
-        ("c.beqz a0 0", "c.beqz+0xfe", 0xFE),
-        ("c.bnez a5 0", "c.bnez-0x100", -0x100),
-        ("c.beqz s0 0", "c.beqz+0x56", 0x56),
-    ],
-)
-def test_riscv_cb_scatter(base: str, name: str, offset: int) -> None:
-    assert le(asm(base)) | cb_scatter(offset) == le(asm(name))
-    buf = bytearray(asm(base))
-    get_arch("rv32imc").family.write(buf, 0, R_RISCV_RVC_BRANCH, offset)
-    assert bytes(buf) == asm(name)
-
-
-@pytest.mark.parametrize(
-    ("base", "name", "offset"),
-    [
-        ("c.j 0", "c.j+0x7fe", 0x7FE),
-        ("c.j 0", "c.j-0x800", -0x800),
-        ("c.j 0", "c.j+0x2aa", 0x2AA),
-        ("c.jal 0", "c.jal+0x554", 0x554),
-    ],
-)
-def test_riscv_cj_scatter(base: str, name: str, offset: int) -> None:
-    assert le(asm(base)) | cj_scatter(offset) == le(asm(name))
-    buf = bytearray(asm(base))
-    get_arch("rv32imc").family.write(buf, 0, R_RISCV_RVC_JUMP, offset)
+    get_arch("rv32imc").family.write(buf, 0, rtype, offset)
     assert bytes(buf) == asm(name)
 
 
