@@ -10,7 +10,8 @@ The toolchain's libraries are checked too (size and mtime recorded in the stamp)
 changed C library or libgcc relinks.
 
 Two processes building the same key take turns on a lock file; the second one finds
-the first one's finished build.  The `done` stamp is written (atomically) only after
+the first one's finished build; a new build removes the arch's folders nobody used for two
+weeks (prune.py).  The `done` stamp is written (atomically) only after
 a successful build, so a crashed build is never mistaken for a finished one.
 """
 
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from ..errors import NatmodError
 from ..mpydir import cache_root, validate_tree
+from .prune import mark_used, prune_unused
 from .romtable import ROM_LD
 from .targets import TARGETS, Target
 
@@ -203,6 +205,7 @@ def build_runtime(arch: str, mpy_dir: str | os.PathLike[str], *, quiet: bool = F
     folder = runtime_cache_dir() / f"{arch}-{key}"
     program = folder / program_name(target)
     if _stamp_ok(folder, key, program):
+        mark_used(folder / STAMP)
         return program
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -239,4 +242,5 @@ def build_runtime(arch: str, mpy_dir: str | os.PathLike[str], *, quiet: bool = F
         tmp.write_text(json.dumps(stamp, indent=1), encoding="utf-8")
         os.replace(tmp, folder / STAMP)
         _progress(f"built the {arch} test runtime in {time.monotonic() - started:.1f} s", quiet)
+    prune_unused(folder.parent, arch, folder, STAMP)
     return program
