@@ -202,7 +202,7 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     targets in `scons -h` (cli.py, distlog.py, helptext.py).  Returns the `<name>.mpy` nodes.
     """
     import SCons.Util
-    from SCons.Script import COMMAND_LINE_TARGETS, GetOption
+    from SCons.Script import GetOption
 
     patterns = [str(p) for p in SCons.Util.flatten([sconscripts])]
     paths = _sconscript_paths(env, patterns)
@@ -261,14 +261,11 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
         for (name, arch, node), label in zip(modules, labels)
     ]
     publish.sizes_alias(env, [(*module, extra) for module, extra in zip(shown, extras)])
-    first_tree = [aenv for aenv in envs if aenv["NATMOD_REGISTRY"] is registries[0]]
-    testing.declare(env, settings, first_tree, per_tree[0], registries[0].extras)  # `scons test`: the first tree
-    if len(registries) > 1 and "test" in map(str, COMMAND_LINE_TARGETS):
-        first, *others = dict.fromkeys(aenv["NATMOD_MPY_VERSION"] for aenv in envs)
-        output.note(
-            f"scons test runs the modules of the first MPY_DIR tree (.mpy {first}) only; "
-            f"those for {', '.join(others)} are not tested (no test runtime is made for them yet)"
-        )
+    groups = [
+        ([aenv for aenv in envs if aenv["NATMOD_REGISTRY"] is registry], tree_modules, registry.extras)
+        for registry, tree_modules in zip(registries, per_tree)
+    ]
+    testing.declare(env, settings, groups)  # `scons test`: every tree's modules on a runtime of that tree
     compiledb = publish.compiledb(env, settings, envs, [x["config_h"] for x in extras if "config_h" in x])
     if settings.compiledb:
         env.Default(compiledb)

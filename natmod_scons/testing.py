@@ -127,8 +127,18 @@ def _no_scan(node: Any, env: Any, path: tuple = ()) -> list:
     return []
 
 
-def declare(env: Any, settings: Settings, envs: list[Any], modules: list, extras: dict) -> list[Any]:
-    """Add the test nodes and the `test` alias for `modules` ((name, arch, node) each); returns the result nodes."""
+def _column(aenv: Any, several: bool) -> str:
+    """The table column of an arch environment: `x64`, or `x64_6.2` when several trees are built."""
+    return f"{aenv['NATMOD_ARCH']}_{aenv['NATMOD_MPY_VERSION']}" if several else aenv["NATMOD_ARCH"]
+
+
+def declare(env: Any, settings: Settings, groups: list[tuple[list[Any], list, dict]]) -> list[Any]:
+    """Add the test nodes and the `test` alias; returns the result nodes.
+
+    `groups` holds one (arch environments, modules ((name, arch, node) each), extras) per
+    MicroPython tree: each tree's modules run on a runtime of that tree, and with several
+    trees the table's columns say which (`x64_6.2`).
+    """
     import SCons.Action
     import SCons.Builder
     import SCons.Errors
@@ -145,52 +155,62 @@ def declare(env: Any, settings: Settings, envs: list[Any], modules: list, extras
         action=SCons.Action.Action(test_action, None, varlist=TEST_VARLIST),
         source_scanner=no_scan,
     )
-    runtime_files = {}
-    mpy_dirs = {aenv["NATMOD_ARCH"]: aenv["NATMOD_MPY_DIR"] for aenv in envs}
-    for aenv in envs:
-        arch = aenv["NATMOD_ARCH"]
-        node = runtime_builder(
-            env,
-            env.File(os.path.join(top_path(aenv["NATMOD_BUILD_DIR"]), RUNTIME_FILE)),
-            [],
-            NATMOD_ARCH=arch,
-            NATMOD_MPY_DIR=aenv["NATMOD_MPY_DIR"],
-        )
-        env.AlwaysBuild(node)
-        env.Precious(node)  # kept between runs: its unchanged text is what spares the tests
-        env.NoCache(node)  # CACHE_DIR must not answer for this machine's runtime
-        runtime_files[arch] = node[0]
-
-    tests = []  # (result node, module, arch, script path)
-    for name, arch, mpy in modules:
-        for script in extras.get((name, arch), {}).get("tests", []):
-            script_path = Path(script.abspath)
-            exp = expected_file(script_path, arch)
-            stem = script_path.stem
-            result = test_builder(
+    several = len(groups) > 1
+    tests = []  # (result node, module, column label, script path)
+    arch_names = []
+    all_modules = []
+    for envs, modules, extras in groups:
+        runtime_files = {}
+        mpy_dirs = {aenv["NATMOD_ARCH"]: aenv["NATMOD_MPY_DIR"] for aenv in envs}
+        labels = {
+            aenv["NATMOD_ARCH"]: f"{aenv['NATMOD_ARCH']}_{aenv['NATMOD_MPY_VERSION']}"
+            if several
+            else aenv["NATMOD_ARCH"]
+            for aenv in envs
+        }
+        arch_names += [labels[aenv["NATMOD_ARCH"]] for aenv in envs]
+        all_modules += modules
+        for aenv in envs:
+            arch = aenv["NATMOD_ARCH"]
+            node = runtime_builder(
                 env,
-                env.File(f"{name}.{stem}.result.json", mpy.dir),
-                [mpy, script, *([env.File(str(exp))] if exp else []), runtime_files[arch]],
+                env.File(os.path.join(top_path(aenv["NATMOD_BUILD_DIR"]), RUNTIME_FILE)),
+                [],
                 NATMOD_ARCH=arch,
-                NATMOD_MPY_DIR=mpy_dirs[arch],
-                NATMOD_TEST_MODULE=name,
-                NATMOD_TEST_SCRIPT=str(script_path),
-                NATMOD_TEST_IMPORT_DIRS=[mpy.dir.abspath],
-                NATMOD_TEST_TIMEOUT=settings.test_timeout,
+                NATMOD_MPY_DIR=aenv["NATMOD_MPY_DIR"],
             )
-            env.Clean(mpy, result)
-            env.NoCache(result)  # a result names this checkout's paths; a test is run, not fetched
-            tests.append((result[0], name, arch, script_path))
-    for _name, arch, mpy in modules:
-        env.Clean(mpy, runtime_files[arch])
+            env.AlwaysBuild(node)
+            env.Precious(node)  # kept between runs: its unchanged text is what spares the tests
+            env.NoCache(node)  # CACHE_DIR must not answer for this machine's runtime
+            runtime_files[arch] = node[0]
+        for name, arch, mpy in modules:
+            for script in extras.get((name, arch), {}).get("tests", []):
+                script_path = Path(script.abspath)
+                exp = expected_file(script_path, arch)
+                stem = script_path.stem
+                result = test_builder(
+                    env,
+                    env.File(f"{name}.{stem}.result.json", mpy.dir),
+                    [mpy, script, *([env.File(str(exp))] if exp else []), runtime_files[arch]],
+                    NATMOD_ARCH=arch,
+                    NATMOD_MPY_DIR=mpy_dirs[arch],
+                    NATMOD_TEST_MODULE=name,
+                    NATMOD_TEST_SCRIPT=str(script_path),
+                    NATMOD_TEST_IMPORT_DIRS=[mpy.dir.abspath],
+                    NATMOD_TEST_TIMEOUT=settings.test_timeout,
+                )
+                env.Clean(mpy, result)
+                env.NoCache(result)  # a result names this checkout's paths; a test is run, not fetched
+                tests.append((result[0], name, labels[arch], script_path))
+        for _name, arch, mpy in modules:
+            env.Clean(mpy, runtime_files[arch])
 
-    module_names = list(dict.fromkeys(name for name, _arch, _node in modules))
-    arch_names = [aenv["NATMOD_ARCH"] for aenv in envs]
+    module_names = list(dict.fromkeys(name for name, _arch, _node in all_modules))
 
     def show(target: list, source: list, env: Any) -> int:
         from natmod_tool.testrun.report import counts, load, summary
 
-        records = [load(node.abspath, name, arch, script) for node, name, arch, script in tests]
+        records = [{**load(node.abspath, name, label, script), "arch": label} for node, name, label, script in tests]
         _say(summary(records, module_names, arch_names))
         failed = counts(records)[1]
         if failed:

@@ -231,17 +231,24 @@ def test_python_parts_get_an_mpy_cross_of_the_trees_version(tmp_path: Path, mpy_
     assert again.returncode == 0 and "[x64" not in again.stdout and "installing" not in again.stderr, again
 
 
-def test_scons_test_with_two_trees_says_which_tree_it_runs(tmp_path: Path, mpy_dir: Path) -> None:
-    """Only the first tree's modules run; the line says so instead of passing in silence."""
+def test_scons_test_runs_each_trees_modules_on_a_runtime_of_that_tree(tmp_path: Path, mpy_dir: Path) -> None:
+    """x64 6.3 modules on the installed unix port, x64 6.2 ones on our hosted runtime built
+    from the 6.2 tree (the unix port would refuse them); the table names both columns."""
     other = copy_tree(mpy_dir, tmp_path / "mp-other", sub_version=2, release=(1, 22, 2), preview=False)
+    shutil.copytree(mpy_dir / "shared", other / "shared")  # the runtime compiles the interpreter
     ours = read_tree_version(mpy_dir).mpy_label
     repo = make_examples_repo(tmp_path / "repo", ("factorial",))
     result = scons(repo, "-j2", "ARCH=x64", f"MPY_DIR={mpy_dir},{other}", "test", cache=tmp_path / "cache")
     assert result.returncode == 0, result
-    note = (
-        f"natmod: scons test runs the modules of the first MPY_DIR tree (.mpy {ours}) only; "
-        "those for 6.2 are not tested (no test runtime is made for them yet)"
-    )
-    assert note in result.stdout.splitlines(), result
-    counts = [line for line in result.stdout.splitlines() if line.startswith("natmod test:")]
-    assert counts and counts[-1].startswith("natmod test: 1 passed, 0 failed"), result
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("natmod test:")][-1].startswith(
+        "natmod test: 2 passed, 0 failed"
+    ), result
+    header = next(line for line in lines if line.split()[:1] == ["module"])
+    assert header.split()[1:] == [f"x64_{ours}", "x64_6.2"], result
+    ran_on = {label: (repo / f"build/{label}/x64/test-runtime.txt").read_text() for label in (ours, "6.2")}
+    assert all("\nready " in text for text in ran_on.values()), ran_on
+    assert ran_on[ours].split("ready ")[1] != ran_on["6.2"].split("ready ")[1], ran_on
+    # the 6.2 runtime is ours, built from the 6.2 tree (the 6.3 modules ran on the unix port)
+    stamps = [json.loads(p.read_text()) for p in (tmp_path / "cache/natmod-tool/runtime").glob("x64-*/done.json")]
+    assert [stamp["tree"] for stamp in stamps] == [str(other)], stamps

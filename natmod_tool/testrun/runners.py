@@ -77,6 +77,24 @@ def find_unix_port() -> str | None:
     return shutil.which("micropython", path=search)
 
 
+_port_mpy: dict[str, str] = {}
+
+
+def unix_port_loads(exe: str, mpy_dir: str | os.PathLike[str]) -> bool:
+    """Whether the unix port at `exe` loads native modules of the tree's `.mpy` version.
+
+    A build for several MicroPython trees (`MPY_DIR=a,b`) tests each tree's modules on a
+    MicroPython of that tree: the installed unix port serves only its own version.
+    """
+    from ..mpyversion import read_tree_version
+
+    if exe not in _port_mpy:
+        code = "import sys; v = sys.implementation._mpy; print('%d.%d' % (v & 0xFF, (v >> 8) & 3))"
+        done = subprocess.run([exe, "-c", code], capture_output=True, text=True, timeout=30, check=False)
+        _port_mpy[exe] = done.stdout.strip() if done.returncode == 0 else ""
+    return _port_mpy[exe] == read_tree_version(mpy_dir).mpy_label
+
+
 def run_process(argv: Sequence[str], env: dict[str, str] | None, timeout: float) -> RunResult:
     """Run `argv` with stderr folded into stdout; on timeout kill its whole process group."""
     with subprocess.Popen(
@@ -183,6 +201,8 @@ def get_runtime(arch: str, mpy_dir: str | os.PathLike[str], *, quiet: bool = Fal
         if problem:
             raise NoRuntime(f"no runtime for {arch}: {problem}", exists=runtime_exists(arch))
         exe = find_unix_port() if arch == UNIX_PORT_ARCH else None
+        if exe and os.fspath(mpy_dir) and not unix_port_loads(exe, mpy_dir):
+            exe = None  # another tree's ABI: our hosted runtime built from that tree (no tree: the port's)
         if exe:
             runtime: Runtime = UnixPortRuntime(exe)
         else:
