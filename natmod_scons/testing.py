@@ -128,7 +128,7 @@ def _no_scan(node: Any, env: Any, path: tuple = ()) -> list:
 
 
 def _column(aenv: Any, several: bool) -> str:
-    """The table column of an arch environment: `x64`, or `x64_6.2` when several trees are built."""
+    """The table column of an arch environment: `<arch>`, or `<arch>_<mpy version>` with several trees."""
     return f"{aenv['NATMOD_ARCH']}_{aenv['NATMOD_MPY_VERSION']}" if several else aenv["NATMOD_ARCH"]
 
 
