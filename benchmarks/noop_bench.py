@@ -4,7 +4,9 @@ For each repository (the examples, and benchmarks/scaleout_bench.py's generated 
 N modules), for the arches asked for (default: every installed one):
 
 1. build it with the natmod tool (`scons -j2 ARCH=...`), then time `scons -Q -j2 ARCH=...`
-   again (nothing to do), median of several runs, and its peak memory;
+   again (nothing to do), median of several runs, and its peak memory: once as users get it
+   (the first no-op records, the next ones take the no-op shortcut, natmod_scons/noop.py),
+   once with `NATMOD_NOOP=0` (SCons reads every SConscript and checks every node);
 2. dump that build's graph (every node the default targets depend on, with its sources) and
    write a plain SConstruct that declares the same nodes with stock SCons only: each object
    an `env.Object` of the same C file (SCons' C scanner, same include folders and the
@@ -218,7 +220,8 @@ def case(label: str, root: Path, arches: list[str], tool: Path, runs: int, with_
     start = time.perf_counter()
     run_scons(root, [arch_arg], env)
     cold = time.perf_counter() - start  # "build" when --work reuses an earlier build
-    ours = noop(root, [arch_arg], env, runs)
+    ours = noop(root, [arch_arg], env, runs)  # the warm-up no-op records, the timed ones take the shortcut
+    walk = noop(root, [arch_arg], {**env, "NATMOD_NOOP": "0"}, runs)  # SCons' own walk of our graph
     plain = root.parent / (root.name + "-plain")
     shutil.rmtree(plain, ignore_errors=True)
     plain.mkdir()
@@ -227,14 +230,15 @@ def case(label: str, root: Path, arches: list[str], tool: Path, runs: int, with_
     run_scons(plain, [], env)
     floor = noop(plain, [], env, runs)
     ratio = ours["median"] / floor["median"]
-    make = "      -       -      -"
+    make = "      -       -      -      -"
     if with_make:
         make_clean, make_med = make_noop(root, arches, tool, runs)
-        make = f"{make_clean:7.1f} {make_med:7.2f} {ours['median'] / make_med:6.2f}"
+        make = f"{make_clean:7.1f} {make_med:7.2f} {ours['median'] / make_med:6.2f} {walk['median'] / make_med:6.2f}"
     print(
         f"{label:<22} {steps:6d} {objects:6d} {cold:7.1f} {ours['median']:7.2f} {ours['min']:6.2f} "
-        f"{floor['median']:7.2f} {floor['min']:6.2f} {ratio:6.2f} {ours['peak_mib']:6.0f} {floor['peak_mib']:6.0f} "
-        f"{make}",
+        f"{walk['median']:7.2f} {floor['median']:7.2f} {floor['min']:6.2f} {ratio:6.2f} "
+        f"{walk['median'] / floor['median']:6.2f} {ours['peak_mib']:6.0f} {walk['peak_mib']:6.0f} "
+        f"{floor['peak_mib']:6.0f} {make}",
         flush=True,
     )
 
@@ -274,8 +278,9 @@ def main() -> None:
     print(f"median (and min) of {opts.runs} runs after a warm-up; peak resident memory; the machine is shared")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
-        f"{'repository':<22} {'steps':>6} {'objs':>6} {'cold s':>7} {'ours s':>7} {'min':>6} "
-        f"{'floor s':>7} {'min':>6} {'ratio':>6} {'MiB':>6} {'fl MiB':>6} {'make':>7} {'make s':>7} {'/make':>6}"
+        f"{'repository':<22} {'steps':>6} {'objs':>6} {'cold s':>7} {'ours s':>7} {'min':>6} {'walk s':>7} "
+        f"{'floor s':>7} {'min':>6} {'ratio':>6} {'walk/f':>6} {'MiB':>6} {'wk MiB':>6} {'fl MiB':>6} "
+        f"{'make':>7} {'make s':>7} {'/make':>6} {'wk/mk':>6}"
     )
     work = opts.work.resolve() if opts.work else Path(tempfile.mkdtemp(prefix="natmod-noop-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -295,7 +300,11 @@ def main() -> None:
                 generate(root, count)
             case(f"{count} modules", root, arches, tool, opts.runs, with_make=not opts.no_make)
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        print("ratio: ours / floor;  make: the make flow's clean build and no-op;  /make: ours / make")
+        print(
+            "ours: with the no-op shortcut (natmod_scons/noop.py);  walk: NATMOD_NOOP=0, SCons reads and checks "
+            "everything;  ratio, walk/f: against the floor;  make: the make flow's clean build and no-op;  "
+            "/make, wk/mk: against make"
+        )
     finally:
         if not opts.work:
             shutil.rmtree(work, ignore_errors=True)

@@ -29,6 +29,12 @@ TOOLPATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "site_tools"
 
 __all__ = ["TOOLPATH", "exists", "generate", "options", "speedups"]
 
+# imported from site_init.py or as the SConstruct's first statement: trace this build (or
+# stop here when the last no-op's facts all hold); anywhere else it does nothing (noop.py)
+from . import noop as _noop  # noqa: E402
+
+_noop.start()
+
 
 def generate(env: object) -> None:
     """SCons tool entry point; imports SCons-dependent code only when SCons calls it."""

@@ -19,6 +19,8 @@ from typing import Any
 
 from natmod_tool.arch import ARCHES
 
+from . import noop
+
 
 def cpu_count() -> int:
     """CPUs this process may run on (the affinity mask, else all of them)."""
@@ -73,7 +75,9 @@ def alias(env: Any, name: str, nodes: list) -> list:
     if not GetOption("no_progress") or GetOption("question"):
         return env.Alias(name, nodes)
     if not _SILENT_ACTION:
-        _SILENT_ACTION.append(Action(_silent, None))
+        silent = Action(_silent, None)
+        setattr(silent, noop.HARMLESS, True)  # it prints nothing and writes nothing
+        _SILENT_ACTION.append(silent)
     made = env.Alias(name, nodes, _SILENT_ACTION[0])
     env.AlwaysBuild(made)
     return made

@@ -16,7 +16,7 @@ from typing import Any
 
 from natmod_tool.arch import ARCHES
 
-from . import arches, checks, cli, distlog, helptext, output, probes, publish, replay, speed, testing, trees
+from . import arches, checks, cli, distlog, helptext, noop, output, probes, publish, replay, speed, testing, trees
 from .clang import parse_toolchain
 from .support import AEABI_SOURCES, RuntimeSupport
 from .variables import Settings, env_settings, top_path
@@ -270,6 +270,7 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     if settings.compiledb:
         env.Default(compiledb)
     env.Clean(nodes, publish.written_by_scons(compiledb))  # never a compile_commands.json of the user's
+    env.Clean(nodes, env.File("#" + noop.MANIFEST))  # the no-op shortcut's record (noop.py)
     for aenv in envs:
         arch = aenv["NATMOD_ARCH"]
         tree = aenv["NATMOD_MPY_VERSION"]

@@ -3,7 +3,7 @@
 Why opt-in: a SCons tool is expected to set construction variables and builders on the
 environment it is given and nothing else, so that loading it into a project that owns
 its build (its own decider, no implicit cache, other C scanners) changes nothing there.
-Three of our speed-ups cannot be limited to one environment, or trade SCons' safest
+Most of our speed-ups cannot be limited to one environment, or trade SCons' safest
 defaults for speed, so a plain `Environment(tools=["natmod"])` gets none of them:
 
 * the decider (decider.py): content-timestamp, refined for files rebuilt within one
@@ -11,6 +11,10 @@ defaults for speed, so a plain `Environment(tools=["natmod"])` gets none of them
 * the implicit cache (`SetOption("implicit_cache", 1)`): process-wide, an SCons option;
 * the `--debug=explain` fix (explain.py): patches SCons' process-wide decider table,
   only when `--debug=explain` is given;
+* the no-op shortcut (noop.py): a build recorded as a no-op, repeated with every input
+  unchanged, stops before reading the SConscripts.  The trace starts at an early
+  `import natmod_scons` and only watches (what is opened, checked, listed, read); it is
+  turning the speed-ups on that lets a build be recorded, and so the shortcut be taken;
 * the scanner shortcut (scanner.py): in natmod arch environments, the MicroPython
   tree's own `py/*.h` headers are walked through but not listed as dependencies (their
   content is in every compile's signature already, NATMOD_MPY_TREE_ID).
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import decider, explain
+from . import decider, explain, noop
 
 #: the construction variable: True turns the speed-ups on in `generate`, False keeps
 #: NativeMpyProject from turning them on, unset leaves the choice to NativeMpyProject
@@ -42,6 +46,7 @@ def speedups(env: Any) -> None:
 
     env[VARIABLE] = True
     env.Decider(decider.decide)
+    noop.allow()
     explain.install_if_requested()
     if not GetOption("implicit_cache"):
         SetOption("implicit_cache", 1)
