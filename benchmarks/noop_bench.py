@@ -159,7 +159,11 @@ def _did_nothing(out: str) -> bool:
 
 def noop(root: Path, args: list[str], env: dict[str, str], runs: int, sconstruct: str = "SConstruct") -> dict:
     """Median wall time and peak memory of `runs` no-op builds (after one warm-up run)."""
-    run_scons(root, args, env, sconstruct)  # warm-up: the file cache, a first no-op's sconsign rewrite
+    # warm-up: the file cache, a first no-op's sconsign rewrite; until a run does nothing (the
+    # first one that does records the no-op shortcut's facts)
+    for _ in range(3):
+        if _did_nothing(run_scons(root, args, env, sconstruct)[2]):
+            break
     walls, peaks = [], []
     for _ in range(runs):
         wall, peak, out = run_scons(root, args, env, sconstruct)

@@ -190,6 +190,26 @@ _ALIASES = {
 }
 
 
+def _remove_empty_tree_folders(env: Any, envs: list[Any]) -> None:
+    """After `scons -c` with several trees, `BUILD_DIR/<mpy version>/` folders left empty go too.
+
+    Not a Clean target: cleaning one arch must not remove the tree folder that still holds
+    the other arches, and SCons has no "if empty" clean, so this runs when SCons exits.
+    """
+    import atexit
+
+    folders = {os.path.dirname(env.Dir(top_path(aenv["NATMOD_BUILD_DIR"])).abspath) for aenv in envs}
+
+    def remove() -> None:
+        for folder in sorted(folders):
+            try:
+                os.rmdir(folder)  # only an empty folder
+            except OSError:
+                pass
+
+    atexit.register(remove)
+
+
 def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any = None) -> list[Any]:
     """Read each module SConscript once per arch in `BUILD_DIR/<arch>/<its folder>/`.
 
@@ -278,6 +298,8 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
         cli.alias(env, arch, arch_nodes)
         # `scons -c` also removes the arch's folder (library objects, empty folders)
         env.Clean(arch_nodes, env.Dir(top_path(aenv["NATMOD_BUILD_DIR"])))
+    if len(registries) > 1 and GetOption("clean"):
+        _remove_empty_tree_folders(env, envs)
     names = cli.module_aliases(env, modules, set(_ALIASES))
     everything = cli.alias(env, "natmods", nodes)
     # under -Q one silent alias (no "is up to date" line per module), SCons' usual default otherwise

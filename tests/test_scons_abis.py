@@ -167,6 +167,7 @@ def test_two_trees_build_both_abis_and_mip_installs_the_matching_one(
     assert again.returncode == 0 and "[x64" not in again.stdout, again
     cleaned = scons(repo, "-c", f"MPY_DIR={mpy_dir},{other}", "dist", cache=tmp_path / "cache")
     assert cleaned.returncode == 0 and not [p for p in (repo / "dist").rglob("*") if p.is_file()], cleaned
+    assert not [p.name for p in (repo / "build").iterdir()], cleaned  # no empty per-tree folders left
 
 
 def test_tree_errors_are_one_line(tmp_path: Path, mpy_dir: Path) -> None:
