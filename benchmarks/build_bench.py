@@ -4,7 +4,9 @@ For each arch whose toolchain is installed, on a private copy of the repository'
 SConstruct, site_scons/ and examples/ (so ./build is never touched), with `-j2`:
 
 * clean build: wall time of `scons ARCH=<arch>` from nothing;
-* no-op rebuild: wall time of the same command again (nothing to do);
+* no-op rebuild: wall time of the same command again (nothing to do: SCons reads and checks
+  everything, and records the no-op shortcut's facts), then once more ("no-op 2": the
+  shortcut, natmod_scons/noop.py);
 * one-file edit: wall time after a code change in one C file of a multi-file module;
 * link+merge share: time in our in-process link and merge actions (from SCons'
   `--debug=time` per-target figures) as a share of the clean build's wall time and
@@ -110,6 +112,7 @@ def bench_arch(root: Path, arch: str, edit_number: int) -> dict[str, float]:
     clean, out = scons(root, f"ARCH={arch}", "--debug=time", timing_log=log)
     covered, summed = link_merge_seconds(log)
     noop, _ = scons(root, f"ARCH={arch}")
+    shortcut, _ = scons(root, f"ARCH={arch}")
     path = root / EDIT_FILE
     path.write_text(path.read_text() + f"\nint build_bench_edit_{edit_number}(void) {{ return {edit_number}; }}\n")
     stamp = time.time() + 10 + edit_number * 2  # a timestamp no earlier build has seen
@@ -118,6 +121,7 @@ def bench_arch(root: Path, arch: str, edit_number: int) -> dict[str, float]:
     return {
         "clean": clean,
         "noop": noop,
+        "shortcut": shortcut,
         "edit": edit,
         "covered": covered,
         "summed": summed,
@@ -130,8 +134,11 @@ def main(argv: list[str]) -> int:
     print(f"examples x {len(arches)} arches, scons -j2 (seconds)")
     print("link+merge: wall time with a link or merge running (share of the clean build's wall time),")
     print("            and their summed time as a share of all command time (--debug=time)")
-    print(f"{'arch':<10} {'clean':>7} {'no-op':>7} {'1 edit':>7} {'link+merge':>11} {'% wall':>7} {'% cmds':>7}")
-    totals = dict.fromkeys(("clean", "noop", "edit", "covered"), 0.0)
+    print(
+        f"{'arch':<10} {'clean':>7} {'no-op':>7} {'no-op 2':>7} {'1 edit':>7} {'link+merge':>11} {'% wall':>7} "
+        f"{'% cmds':>7}"
+    )
+    totals = dict.fromkeys(("clean", "noop", "shortcut", "edit", "covered"), 0.0)
     with tempfile.TemporaryDirectory(prefix="natmod-build-bench-") as tmp:
         root = Path(tmp)
         copy_repo(root)
@@ -141,7 +148,8 @@ def main(argv: list[str]) -> int:
                 totals[key] += r[key]
             _row(arch, r)
         print(
-            f"{'total':<10} {totals['clean']:7.2f} {totals['noop']:7.2f} {totals['edit']:7.2f} "
+            f"{'total':<10} {totals['clean']:7.2f} {totals['noop']:7.2f} {totals['shortcut']:7.2f} "
+            f"{totals['edit']:7.2f} "
             f"{totals['covered']:11.2f} {100 * totals['covered'] / totals['clean']:6.1f}%"
         )
         # What a user types: every arch in one SCons run (one start-up, one import of the linker).
@@ -151,7 +159,7 @@ def main(argv: list[str]) -> int:
 
 def _row(label: str, r: dict[str, float]) -> None:
     print(
-        f"{label:<10} {r['clean']:7.2f} {r['noop']:7.2f} {r['edit']:7.2f} {r['covered']:11.2f} "
+        f"{label:<10} {r['clean']:7.2f} {r['noop']:7.2f} {r['shortcut']:7.2f} {r['edit']:7.2f} {r['covered']:11.2f} "
         f"{100 * r['covered'] / r['clean']:6.1f}% {100 * r['summed'] / max(r['commands'], 1e-9):6.1f}%"
     )
 

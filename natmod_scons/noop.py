@@ -116,6 +116,8 @@ class _Trace:
         self.key = ""
         #: set by the speed-ups (speed.py): only a project that turned them on is recorded
         self.allowed = False
+        #: the first target SCons built: from then on nothing is traced (no record to write)
+        self.built = ""
 
     def see(self, path: Any) -> None:
         """Record `path`'s status the first time the read phase looks at it."""
@@ -443,6 +445,25 @@ def _begin(key: str, already: list[str]) -> None:
         return nodes
 
     Main._build_targets = traced_build
+    _stop_at_first_step(trace)
+
+
+def _stop_at_first_step(trace: _Trace) -> None:
+    """Once SCons runs a step, this build will not be recorded: stop tracing right there,
+    so a real build pays for the trace only while SCons reads and checks."""
+    import SCons.Taskmaster
+
+    execute = SCons.Taskmaster.Task.execute
+
+    def traced_execute(task: Any) -> Any:
+        global _trace
+        if _trace is trace and not all(_harmless(target) for target in task.targets):
+            trace.built = str(task.targets[0])
+            _end_tracing()
+            _trace = None
+        return execute(task)
+
+    SCons.Taskmaster.Task.execute = traced_execute
 
 
 def _end_tracing() -> None:
@@ -478,7 +499,7 @@ def _record(trace: _Trace, nodes: Any) -> None:
     entries = _load(MANIFEST)
     had = entries.pop(trace.key, None) is not None
     failed = not nodes or Main.this_build_status or GetBuildFailures()
-    paths, built = _graph_paths(nodes) if not failed else (None, "")
+    paths, built = _graph_paths(nodes) if not (failed or trace.built) else (None, trace.built)
     if failed:
         why = "the build failed"
     elif paths is None:
