@@ -181,12 +181,15 @@ def scons_env() -> dict[str, str]:
     return env
 
 
-def run_scons(root: Path, *args: str, timeout: float = 600) -> Result:
-    """`python -m SCons -Q <args>` in `root`."""
+def run_scons(
+    root: Path, *args: str, timeout: float = 600, env: dict[str, str] | None = None, quiet: bool = True
+) -> Result:
+    """`python -m SCons -Q <args>` in `root` (`quiet=False`: without -Q); `env` is added to
+    scons_env()."""
     done = subprocess.run(
-        [sys.executable, "-m", "SCons", "-Q", *args],
+        [sys.executable, "-m", "SCons", *(["-Q"] if quiet else []), *args],
         cwd=root,
-        env=scons_env(),
+        env={**scons_env(), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -12,14 +12,13 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import skip_or_fail
-from scons_support import make_repo, run_scons, scons_env
+from scons_support import Result, make_repo, run_scons
 
 ARCHES = "x64,armv7m"
 
@@ -117,17 +116,9 @@ def _outputs(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "build").rglob("*.mpy"))}
 
 
-def _scons(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "SCons", "-Q", *args],
-        cwd=root,
-        env={**scons_env(), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+def _scons(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    done = run_scons(root, *args, env=env)
+    assert done.returncode == 0, done
     return done
 
 

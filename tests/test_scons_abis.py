@@ -18,12 +18,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import mip_install, skip_or_fail
-from scons_support import REPO_ROOT, SCONSTRUCT, Result, scons_env, write
+from scons_support import REPO_ROOT, SCONSTRUCT, Result, run_scons, write
 
 from natmod_tool.mpy.reader import read_header
 from natmod_tool.mpyversion import read_tree_version
@@ -65,17 +64,7 @@ def make_examples_repo(root: Path, names: tuple[str, ...]) -> Path:
 
 def scons(root: Path, *args: str, cache: Path) -> Result:
     """SCons in `root` with XDG_CACHE_HOME=`cache` (a fresh mpy-cross cache)."""
-    env = dict(scons_env(), XDG_CACHE_HOME=str(cache))
-    done = subprocess.run(
-        [sys.executable, "-m", "SCons", "-Q", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
+    return run_scons(root, *args, env={"XDG_CACHE_HOME": str(cache)})
 
 
 def emitted(program: str) -> str:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from scons_support import FILES, Result, make_repo, scons_env, write
+from scons_support import FILES, Result, make_repo, run_scons, write
 
 MARK = "nothing changed since the last build"
 MANIFEST = ".natmod-noop.json"
@@ -24,16 +22,7 @@ MANIFEST = ".natmod-noop.json"
 
 def scons(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     """`python -m SCons -j2 <args>` in `root`, without -Q (the shortcut's line shows)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "SCons", "-j2", *args],
-        cwd=root,
-        env={**scons_env(), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
+    return run_scons(root, "-j2", *args, env=env, quiet=False)
 
 
 def shortcut(result: Result) -> bool:
