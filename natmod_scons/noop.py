@@ -104,7 +104,7 @@ _ORIGINAL: dict[str, Any] = {"stat": os.stat, "lstat": os.lstat, "access": os.ac
 class _Trace:
     """What one read phase looked at; also the output written while it was on."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: str) -> None:
         self.paths: dict[str, list[int] | None] = {}
         self.folders: dict[str, list[str] | None] = {}
         self.env: dict[str, str | None] = {}
@@ -113,7 +113,7 @@ class _Trace:
         self.outside: str | None = None
         self.tracing = False
         self.output: list[tuple[int, str]] = []
-        self.key = ""
+        self.key = key
         #: set by the speed-ups (speed.py): only a project that turned them on is recorded
         self.allowed = False
         #: the first target SCons built: from then on nothing is traced (no record to write)
@@ -193,12 +193,9 @@ class _TracedEnviron(os._Environ):  # type: ignore[misc,name-defined]
         return value
 
     def __contains__(self, key: object) -> bool:
-        found = super().__contains__(key)
-        if not found:
-            _note_env(key, None)
-        else:
-            _note_env(key, super().__getitem__(key))  # type: ignore[arg-type]
-        return found
+        value = super().get(key)  # type: ignore[call-overload]
+        _note_env(key, value)
+        return value is not None
 
     def __iter__(self) -> Any:
         trace = _trace
@@ -421,8 +418,7 @@ def _begin(key: str, already: list[str]) -> None:
     global _trace
     from SCons.Script import Main
 
-    trace = _trace = _Trace()
-    trace.key = key
+    trace = _trace = _Trace(key)
     sys.addaudithook(_audit)
     for name in _ORIGINAL:
         setattr(os, name, _traced(name))
