@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from .cachelink import cache_class
 from .variables import Settings, top_path
 
 #: environment variables a compile wrapper reads (ccache, distcc, icecc), passed through
@@ -20,7 +21,7 @@ WRAPPER_ENV_PREFIXES = ("CCACHE_", "DISTCC_", "ICECC_")
 def apply(env: Any, settings: Settings) -> None:
     """Turn on CACHE_DIR and the compile wrapper for `env` (and its per-arch clones)."""
     if settings.cache_dir:
-        env.CacheDir(top_path(settings.cache_dir))
+        env.CacheDir(top_path(settings.cache_dir), cache_class(settings.cache_link))
     wrapper = settings.cc_wrapper
     # `$( $)`: the wrapper is in the command line but not in its signature
     env["NATMOD_CC_WRAPPER"] = f"$( {wrapper} $)" if wrapper else ""

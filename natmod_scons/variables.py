@@ -35,6 +35,7 @@ NAMES = (
     "MIP_BASE_URL",
     "MIP_VERSION",
     "CACHE_DIR",
+    "CACHE_LINK",
     "CCACHE",
     "CC_WRAPPER",
     "TEST_TIMEOUT",
@@ -158,6 +159,14 @@ def options(opts: Any) -> None:
         "relative paths are from the top folder; empty: off",
         "",
     )
+    opts.Add(
+        BoolVariable(
+            "CACHE_LINK",
+            "retrieve CACHE_DIR entries as hard links, not copies (same file system, else copied); "
+            "nothing may edit a built file in place",
+            False,
+        )
+    )
     opts.Add(BoolVariable("CCACHE", "put ccache in front of every compile (CCACHE_* settings pass through)", False))
     opts.Add(
         "CC_WRAPPER",
@@ -191,6 +200,7 @@ class Settings:
     mip_pattern: str = "{name}-{arch}.json"
     mip_base_url: str = ""
     cache_dir: str = ""
+    cache_link: bool = False
     cc_wrapper: str = ""
     test_timeout: float = 60.0
     toolchain: str = "gcc"  # gcc, clang or clang-N (validated by clang.parse_toolchain)
@@ -267,6 +277,7 @@ def read_settings(env: Any) -> Settings:
         mip_pattern=str(env.get("MIP_PATTERN", "{name}-{arch}.json") or ""),
         mip_base_url=str(env.get("MIP_BASE_URL", "") or "").rstrip("/"),
         cache_dir=str(env.get("CACHE_DIR", "") or ""),
+        cache_link=_cache_link(env),
         cc_wrapper=_cc_wrapper(env),
         test_timeout=_test_timeout(env.get("TEST_TIMEOUT", 60)),
         toolchain=parse_toolchain(env.get("TOOLCHAIN", "gcc")).name,
@@ -310,6 +321,14 @@ def _cc_wrapper(env: Any) -> str:
             )
         return "ccache"
     return wrapper
+
+
+def _cache_link(env: Any) -> bool:
+    """CACHE_LINK: only meaningful with a CACHE_DIR to link from."""
+    link = as_bool(env.get("CACHE_LINK", False))
+    if link and not str(env.get("CACHE_DIR", "") or ""):
+        raise ValueError("CACHE_LINK=1 without CACHE_DIR: set CACHE_DIR=<folder> too, or drop CACHE_LINK")
+    return link
 
 
 def _test_timeout(value: Any) -> float:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import skip_or_fail
-from scons_support import Result, make_repo, run_scons
+from scons_support import Result, make_repo, run_scons, write
 
 ARCHES = "x64,armv7m"
 
@@ -143,10 +143,49 @@ def test_cache_dir_shared_by_two_clones(tmp_path: Path, installed_arches) -> Non
     assert retrieved == files, again.stdout
     assert sorted(str(p.relative_to(second)) for p in (second / "build").rglob("*") if p.is_file()) == files
     assert _outputs(second) == _outputs(first) and _outputs(first)
+    # without CACHE_LINK every retrieved file is a copy of its own
+    assert all(p.stat().st_nlink == 1 for p in (second / "build").rglob("*") if p.is_file())
     # SCons' own switches keep their meaning
     shutil.rmtree(second / "build")
     rebuilt = _scons(second, f"ARCH={ARCHES}", f"CACHE_DIR={cache}", "--cache-disable")
     assert _steps(rebuilt.stdout, "CC"), rebuilt.stdout
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_cache_link_retrieves_hard_links(tmp_path: Path, installed_arches) -> None:
+    """CACHE_LINK=1: the clone's outputs are the cache's entries; a rebuild leaves the entries alone."""
+    _need_arches(installed_arches)
+    cache = tmp_path / "cache"
+    first, second = make_repo(tmp_path / "a" / "repo"), make_repo(tmp_path / "b" / "repo")
+    _scons(first, f"ARCH={ARCHES}", f"CACHE_DIR={cache}")
+    again = _scons(second, f"ARCH={ARCHES}", f"CACHE_DIR={cache}", "CACHE_LINK=1")
+    assert _steps(again.stdout, "CC") == [] and _steps(again.stdout, "LINK") == [], again.stdout
+    entries = {(p.stat().st_dev, p.stat().st_ino) for p in cache.rglob("*") if p.is_file()}
+    retrieved = [p for p in (second / "build").rglob("*") if p.is_file()]
+    assert retrieved and all((p.stat().st_dev, p.stat().st_ino) in entries for p in retrieved)
+    assert not [p for p in (second / "build").rglob("*.natmod-cache")]  # no temporary left
+    assert _outputs(second) == _outputs(first)
+
+    before, first_modules = _files(cache), _outputs(first)
+    write(second, "mods/greet/greet.c", (second / "mods/greet/greet.c").read_text() + "\nint natmod_extra;\n")
+    rebuilt = _scons(second, f"ARCH={ARCHES}", f"CACHE_DIR={cache}", "CACHE_LINK=1")
+    assert _steps(rebuilt.stdout, "CC"), rebuilt.stdout
+    after = _files(cache)
+    assert {name: after[name] for name in before} == before  # every entry kept its bytes
+    assert len(after) > len(before)  # the new objects and modules went in as entries of their own
+    assert _outputs(first) == first_modules  # the other clone's files are its own
+    assert _outputs(second) != first_modules
+
+
+def test_cache_link_needs_a_cache_dir(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    done = run_scons(root, "ARCH=x64", "CACHE_LINK=1")
+    assert done.returncode != 0
+    assert "CACHE_LINK=1 without CACHE_DIR: set CACHE_DIR=<folder> too" in done.stderr, done
+    assert "Traceback" not in done.stderr and not (root / "build").exists()
 
 
 def _ccache_stats(ccache_dir: Path) -> dict[str, int]:
