@@ -4,7 +4,10 @@ Generates N modules (2-5 C files each; every fifth with a Python part, every sev
 with LINK_RUNTIME=1) and builds them with `-j2` for the given arches:
 
 1. cold: clone A from nothing, with an empty shared CACHE_DIR;
-2. warm CACHE_DIR: clone B at another path, same CACHE_DIR (compiler runs must be 0);
+2. warm CACHE_DIR: clone B at another path, same CACHE_DIR (compiler runs must be 0), with
+   SCons copying the entries out (the default) and with CACHE_LINK=1 (hard links); with
+   `--warm-runs K` each is measured K times, in turn, from a fresh clone state (no build
+   folder, no `.sconsign`), and the median is shown with the range;
 3. warm remote ccache only: clone C, no CACHE_DIR, its own empty local ccache folder,
    CCACHE=1 with a Redis server on 127.0.0.1 that clone A' filled (started and stopped here);
 4. no-op: clone B again.
@@ -12,7 +15,8 @@ with LINK_RUNTIME=1) and builds them with `-j2` for the given arches:
 Also the CACHE_DIR size per module x arch, and the machine's load average (it is shared:
 the ratios of one run matter more than its seconds).
 
-Usage: python benchmarks/scaleout_bench.py [--modules N] [--arches x64,armv7m,...] [--tool CHECKOUT]
+Usage: python benchmarks/scaleout_bench.py [--modules N] [--arches x64,armv7m,...] [--warm-runs K]
+                                           [--tool CHECKOUT]
        (CHECKOUT: another natmod-tool tree, for before/after)
 """
 
@@ -137,10 +141,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: what a fresh clone does not have: the build folder, SCons' signatures, the no-op record
+CLONE_STATE = ("build", ".sconsign.dblite", ".natmod-noop.json")
+
+
+def reset_clone(root: Path) -> None:
+    """Put `root` back to a fresh clone's state (its sources only)."""
+    for name in CLONE_STATE:
+        path = root / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def warm_clone_figures(root: Path, runs: int, variants: dict[str, tuple[str, ...]], tool: Path) -> dict[str, list]:
+    """Each variant's (wall, CPU, compiles) per run, the variants in turn from a fresh clone state."""
+    figures: dict[str, list] = {name: [] for name in variants}
+    for _ in range(runs):
+        for name, args in variants.items():
+            reset_clone(root)
+            wall, out = scons(root, *args, tool=tool)
+            figures[name].append((wall, cpu_seconds(), compiles(out)))
+    return figures
+
+
+def median_line(label: str, runs: list, cold: float, cold_cpu: float) -> str:
+    """One warm-clone line: median wall and CPU (share of the cold build's), range when several runs."""
+    walls, cpus = sorted(r[0] for r in runs), sorted(r[1] for r in runs)
+    wall, cpu = walls[len(walls) // 2], cpus[len(cpus) // 2]
+    spread = f", {walls[0]:.2f}-{walls[-1]:.2f} s over {len(runs)} runs" if len(runs) > 1 else ""
+    return (
+        f"{label:<36}{wall:7.2f} s ({wall / cold:.0%} of cold, {max(r[2] for r in runs)} compiles{spread})"
+        f"  CPU {cpu:6.2f} s ({cpu / cold_cpu:.0%})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", type=int, default=200)
     parser.add_argument("--arches", default="x64,x86,armv6m,armv7m,armv7emsp,armv7emdp,rv32imc,rv64imc")
+    parser.add_argument("--warm-runs", type=int, default=1, help="measure each warm clone this many times")
     parser.add_argument("--tool", type=Path, default=REPO, help="the natmod-tool checkout to measure")
     opts = parser.parse_args()
     tool = opts.tool.resolve()
@@ -154,8 +195,13 @@ def main() -> None:
             generate(root, opts.modules)
         cold, out = scons(clones["a"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
         cold_cpu, cold_compiles = cpu_seconds(), compiles(out)
-        warm, out = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
-        warm_cpu, warm_compiles = cpu_seconds(), compiles(out)
+        variants = {
+            "second clone, warm CACHE_DIR:": (arch_arg, f"CACHE_DIR={cache}"),
+            "the same with CACHE_LINK=1:": (arch_arg, f"CACHE_DIR={cache}", "CACHE_LINK=1"),
+        }
+        warm_runs = warm_clone_figures(clones["b"], max(1, opts.warm_runs), variants, tool)
+        reset_clone(clones["b"])
+        scons(clones["b"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
         noop, _ = scons(clones["b"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
         noop_cpu = cpu_seconds()
 
@@ -187,10 +233,8 @@ def main() -> None:
         print(f"tool: {tool}")
         print("wall seconds (share of the cold build's), then CPU seconds of SCons and its compilers (share)")
         print(f"cold build:                         {cold:7.2f} s ({cold_compiles} compiles)  CPU {cold_cpu:6.2f} s")
-        print(
-            f"second clone, warm CACHE_DIR:       {warm:7.2f} s ({warm / cold:.0%} of cold, {warm_compiles} compiles)"
-            f"  CPU {warm_cpu:6.2f} s ({warm_cpu / cold_cpu:.0%})"
-        )
+        for label, runs in warm_runs.items():
+            print(median_line(label, runs, cold, cold_cpu))
         print(remote_line)
         print(f"no-op:                              {noop:7.2f} s  CPU {noop_cpu:6.2f} s")
         print(
