@@ -15,6 +15,12 @@ defaults for speed, so a plain `Environment(tools=["natmod"])` gets none of them
   unchanged, stops before reading the SConscripts.  The trace starts at an early
   `import natmod_scons` and only watches (what is opened, checked, listed, read); it is
   turning the speed-ups on that lets a build be recorded, and so the shortcut be taken;
+* fewer full garbage collections (`gc.set_threshold`): process-wide; a build holds a few
+  hundred thousand long-lived SCons objects (nodes, their signatures), which CPython's
+  default walks in a full collection after every 10 young ones once that heap grew by a
+  quarter: 2.6-2.8 s, 11 % of a 200-module x 8-arch clone filled from CACHE_DIR, for
+  cycles SCons rarely makes.  Full passes come 10 times less often (one in that build);
+  the young generations, which collect short-lived cycles, are left as they are;
 * the scanner shortcut (scanner.py): in natmod arch environments, the MicroPython
   tree's own `py/*.h` headers are walked through but not listed as dependencies (their
   content is in every compile's signature already, NATMOD_MPY_TREE_ID).
@@ -27,9 +33,14 @@ builders).
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from . import decider, explain, noop
+
+#: young collections between two full ones (CPython's default is 10); a larger value set
+#: by the user's own code stays
+FULL_COLLECTION_INTERVAL = 100
 
 #: the construction variable: True turns the speed-ups on in `generate`, False keeps
 #: NativeMpyProject from turning them on, unset leaves the choice to NativeMpyProject
@@ -50,6 +61,9 @@ def speedups(env: Any) -> None:
     explain.install_if_requested()
     if not GetOption("implicit_cache"):
         SetOption("implicit_cache", 1)
+    young, middle, full = gc.get_threshold()
+    if young and full < FULL_COLLECTION_INTERVAL:  # threshold 0: the collector is off, leave it
+        gc.set_threshold(young, middle, FULL_COLLECTION_INTERVAL)
 
 
 def from_environment(env: Any) -> None:

@@ -28,6 +28,8 @@ DefaultEnvironment(tools=[])
 
 #: appended: SCons' state after; `env` is the tool's environment
 AFTER = """\
+import gc
+print("gc_full_interval=%d" % gc.get_threshold()[2])
 print("implicit_cache=%s" % bool(GetOption("implicit_cache")))
 print("decider_map_untouched=%s" % (dict(SCons.Node._decider_map) == _decider_map))
 print("global_c_scanner=%s" % (SCons.Tool.SourceFileScanner.select(File("x.c")) is SCons.Tool.CScanner))
@@ -49,6 +51,7 @@ def _state(root: Path, body: str, *args: str) -> dict[str, str]:
 def test_plain_environment_changes_no_global_state(tmp_path: Path) -> None:
     state = _state(tmp_path, 'env = Environment(tools=["natmod"], toolpath=[natmod_scons.TOOLPATH])\n')
     assert state["implicit_cache"] == "False", state
+    assert state["gc_full_interval"] == "10", state  # CPython's default
     assert state["decider_map_untouched"] == "True", state  # no explain patch, even under --debug=explain
     assert state["global_c_scanner"] == "True", state
     assert state["env_decider"] != "decide", state  # SCons' own (content) decider
@@ -66,6 +69,7 @@ def test_plain_environment_changes_no_global_state(tmp_path: Path) -> None:
 def test_speedups_on_request(tmp_path: Path, body: str) -> None:
     state = _state(tmp_path, body)
     assert state["implicit_cache"] == "True", state
+    assert state["gc_full_interval"] == "100", state  # fewer full collections (speed.py)
     assert state["decider_map_untouched"] == "False", state  # the explain fix, asked for by --debug=explain
     assert state["env_decider"] == "decide", state
     assert state["global_c_scanner"] == "True", state  # never global
@@ -86,6 +90,7 @@ def test_project_turns_them_on_unless_told_not_to(tmp_path: Path, mpy_dir: Path,
     body = body.replace("toolpath=[natmod_scons.TOOLPATH])", f"toolpath=[natmod_scons.TOOLPATH]{setting})")
     state = _state(tmp_path, body, f"MPY_DIR={mpy_dir}")
     assert state["implicit_cache"] == str(on), state
+    assert state["gc_full_interval"] == ("100" if on else "10"), state
     assert (state["env_decider"] == "decide") is on, state  # else SCons' own (content)
     assert state["global_c_scanner"] == "True", state
 
@@ -127,3 +132,13 @@ def test_link_without_what_it_needs_is_one_line(tmp_path: Path, mpy_dir: Path, c
     assert len(lines) == 1, result
     assert lines[0].startswith(f"scons: *** natmod: NatmodLink(calc.mpy): no {missing}: "), result
     assert "KeyError" not in result.stderr and "Traceback" not in result.stderr, result
+
+
+@pytest.mark.parametrize(
+    ("before", "after"), [("gc.set_threshold(700, 10, 500)", "500"), ("gc.set_threshold(0)", "10")]
+)
+def test_speedups_keep_the_projects_own_collector_settings(tmp_path: Path, before: str, after: str) -> None:
+    """A project that tuned the collector (less often, or off with threshold 0) keeps its choice."""
+    body = f'import gc\n{before}\nenv = Environment(tools=["natmod"], toolpath=[natmod_scons.TOOLPATH])\n'
+    state = _state(tmp_path, body + "natmod_scons.speedups(env)\n")
+    assert state["gc_full_interval"] == after, state
