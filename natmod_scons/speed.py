@@ -17,8 +17,8 @@ defaults for speed, so a plain `Environment(tools=["natmod"])` gets none of them
   turning the speed-ups on that lets a build be recorded, and so the shortcut be taken;
 * fewer full garbage collections (`gc.set_threshold`): process-wide; a build holds a few
   hundred thousand long-lived SCons objects (nodes, their signatures), which CPython's
-  default walks in a full collection after every 10 young ones once that heap grew by a
-  quarter: 2.6-2.8 s, 11 % of a 200-module x 8-arch clone filled from CACHE_DIR, for
+  default walks in a full collection after every 10 middle-generation ones once that heap
+  grew by a quarter: 2.6-2.8 s, 11 % of a 200-module x 8-arch clone filled from CACHE_DIR, for
   cycles SCons rarely makes.  Full passes come 10 times less often (one in that build);
   the young generations, which collect short-lived cycles, are left as they are;
 * the scanner shortcut (scanner.py): in natmod arch environments, the MicroPython
@@ -38,8 +38,8 @@ from typing import Any
 
 from . import decider, explain, noop
 
-#: young collections between two full ones (CPython's default is 10); a larger value set
-#: by the user's own code stays
+#: middle-generation collections between two full ones (CPython's default is 10); a
+#: larger value set by the user's own code stays
 FULL_COLLECTION_INTERVAL = 100
 
 #: the construction variable: True turns the speed-ups on in `generate`, False keeps
