@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(progress_line(record) + "\n")
             sys.stdout.flush()
         return record
+
+    from concurrent.futures import ThreadPoolExecutor  # here: every other command's start-up skips it
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         records = list(pool.map(one, cases))
