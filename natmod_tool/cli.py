@@ -47,22 +47,33 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every subcommand registered."""
+def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
+    """The top-level parser with `commands` registered (by default every subcommand)."""
     parser = argparse.ArgumentParser(
         prog="natmod-tool",
         description="Link, merge and inspect MicroPython native modules (.mpy).",
     )
     parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in commands:
         importlib.import_module(f"natmod_tool.commands.{name}").register(sub)
     return parser
 
 
+def _wanted(argv: Sequence[str]) -> Sequence[str]:
+    """The commands to register: only the one named first, if any, else all (for -h, typos).
+
+    Why: each command module imports what its command needs; a `natmod-tool link` that a
+    Makefile runs per module should not load the inspector, the test runner and the
+    MicroPython tree fetcher too (a third of its start-up).
+    """
+    return (argv[0],) if argv and argv[0] in COMMANDS else COMMANDS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `natmod-tool` console script and of `python -m natmod_tool`."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_wanted(argv))
     args = parser.parse_args(argv)
     verbose = getattr(args, "verbose", 0) or 0
     try:
