@@ -7,7 +7,9 @@ with LINK_RUNTIME=1) and builds them with `-j2` for the given arches:
 2. warm CACHE_DIR: clone B at another path, same CACHE_DIR (compiler runs must be 0), with
    SCons copying the entries out (the default) and with CACHE_LINK=1 (hard links); with
    `--warm-runs K` each is measured K times, in turn, from a fresh clone state (no build
-   folder, no `.sconsign`), and the median is shown with the range;
+   folder, no `.sconsign`), and the median is shown with the range; with `--arch-jobs N`
+   (default 2) also with ARCH_JOBS=N and CACHE_LINK=1, against a cold build with
+   ARCH_JOBS=N of its own (another clone, another empty cache);
 3. warm remote ccache only: clone C, no CACHE_DIR, its own empty local ccache folder,
    CCACHE=1 with a Redis server on 127.0.0.1 that clone A' filled (started and stopped here);
 4. no-op: clone B again.
@@ -16,7 +18,7 @@ Also the CACHE_DIR size per module x arch, and the machine's load average (it is
 the ratios of one run matter more than its seconds).
 
 Usage: python benchmarks/scaleout_bench.py [--modules N] [--arches x64,armv7m,...] [--warm-runs K]
-                                           [--tool CHECKOUT]
+                                           [--arch-jobs N] [--tool CHECKOUT]
        (CHECKOUT: another natmod-tool tree, for before/after)
 """
 
@@ -142,7 +144,7 @@ def free_port() -> int:
 
 
 #: what a fresh clone does not have: the build folder, SCons' signatures, the no-op record
-CLONE_STATE = ("build", ".sconsign.dblite", ".natmod-noop.json")
+CLONE_STATE = ("build", ".sconsign.dblite", ".natmod-noop.json")  # the arch folders' records are in build/
 
 
 def reset_clone(root: Path) -> None:
@@ -182,6 +184,7 @@ def main() -> None:
     parser.add_argument("--modules", type=int, default=200)
     parser.add_argument("--arches", default="x64,x86,armv6m,armv7m,armv7emsp,armv7emdp,rv32imc,rv64imc")
     parser.add_argument("--warm-runs", type=int, default=1, help="measure each warm clone this many times")
+    parser.add_argument("--arch-jobs", type=int, default=2, help="also measure ARCH_JOBS=N (1: not)")
     parser.add_argument("--tool", type=Path, default=REPO, help="the natmod-tool checkout to measure")
     opts = parser.parse_args()
     tool = opts.tool.resolve()
@@ -190,15 +193,22 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="natmod-scaleout-"))
     try:
         cache = work / "cache"
-        clones = {name: work / name / "repo" for name in ("a", "b", "c", "d")}
+        clones = {name: work / name / "repo" for name in ("a", "b", "c", "d", "e")}
         for root in clones.values():
             generate(root, opts.modules)
         cold, out = scons(clones["a"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
         cold_cpu, cold_compiles = cpu_seconds(), compiles(out)
+        split = f"ARCH_JOBS={opts.arch_jobs}"
+        if opts.arch_jobs > 1:
+            cold_split, out = scons(clones["e"], arch_arg, f"CACHE_DIR={work / 'cache-split'}", split, tool=tool)
+            cold_split_cpu, cold_split_compiles = cpu_seconds(), compiles(out)
         variants = {
             "second clone, warm CACHE_DIR:": (arch_arg, f"CACHE_DIR={cache}"),
             "the same with CACHE_LINK=1:": (arch_arg, f"CACHE_DIR={cache}", "CACHE_LINK=1"),
         }
+        split_label = f"... and {split} (vs its cold build):"
+        if opts.arch_jobs > 1:
+            variants[split_label] = (arch_arg, f"CACHE_DIR={cache}", "CACHE_LINK=1", split)
         warm_runs = warm_clone_figures(clones["b"], max(1, opts.warm_runs), variants, tool)
         reset_clone(clones["b"])
         scons(clones["b"], arch_arg, f"CACHE_DIR={cache}", tool=tool)
@@ -233,8 +243,16 @@ def main() -> None:
         print(f"tool: {tool}")
         print("wall seconds (share of the cold build's), then CPU seconds of SCons and its compilers (share)")
         print(f"cold build:                         {cold:7.2f} s ({cold_compiles} compiles)  CPU {cold_cpu:6.2f} s")
+        if opts.arch_jobs > 1:
+            print(
+                f"cold build with {split}:{'':<{22 - len(split)}}{cold_split:7.2f} s ({cold_split_compiles} compiles)"
+                f"  CPU {cold_split_cpu:6.2f} s"
+            )
         for label, runs in warm_runs.items():
-            print(median_line(label, runs, cold, cold_cpu))
+            if label == split_label:
+                print(median_line(label, runs, cold_split, cold_split_cpu))
+            else:
+                print(median_line(label, runs, cold, cold_cpu))
         print(remote_line)
         print(f"no-op:                              {noop:7.2f} s  CPU {noop_cpu:6.2f} s")
         print(

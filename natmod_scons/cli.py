@@ -67,12 +67,15 @@ def _silent(target: list, source: list, env: Any) -> int:
 _SILENT_ACTION: list[Any] = []
 
 
-def alias(env: Any, name: str, nodes: list) -> list:
-    """`env.Alias(name, nodes)`, silent when up to date under `-Q`."""
+def alias(env: Any, name: str, nodes: list, quiet: bool | None = None) -> list:
+    """`env.Alias(name, nodes)`, silent when up to date under `-Q` (or when `quiet`: the
+    empty `natmods` of a build whose modules child processes built, fanout.py)."""
     from SCons.Action import Action
     from SCons.Script import GetOption
 
-    if not GetOption("no_progress") or GetOption("question"):
+    if quiet is None:
+        quiet = bool(GetOption("no_progress")) and not GetOption("question")
+    if not quiet:
         return env.Alias(name, nodes)
     if not _SILENT_ACTION:
         silent = Action(_silent, None)

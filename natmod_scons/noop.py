@@ -46,6 +46,8 @@ import stat
 import sys
 from typing import Any
 
+from .filelock import folder_locked
+
 #: the manifest's file name, in the top folder (where SCons keeps `.sconsign.dblite`)
 MANIFEST = ".natmod-noop.json"
 FORMAT = 1
@@ -271,9 +273,14 @@ def _harmless_option(word: str) -> bool:
 
 
 def _key(words: list[str]) -> str:
+    """The command line and what runs it; with ARCH_JOBS, a child's share of the arches too
+    (fanout.py: every child has the same command line, each builds other modules)."""
     import SCons
 
-    return json.dumps([FORMAT, os.getcwd(), words, sys.version, sys.executable, SCons.__version__, sys.path])
+    from .fanout import SHARE
+
+    share = os.environ.get(SHARE)
+    return json.dumps([FORMAT, os.getcwd(), words, sys.version, sys.executable, SCons.__version__, sys.path, share])
 
 
 def _sconstruct_names() -> set[str]:
@@ -492,10 +499,9 @@ def _record(trace: _Trace, nodes: Any) -> None:
     from SCons.Script import GetBuildFailures, Main
 
     _trace = None  # stop keeping output
-    entries = _load(MANIFEST)
-    had = entries.pop(trace.key, None) is not None
     failed = not nodes or Main.this_build_status or GetBuildFailures()
     paths, built = _graph_paths(nodes) if not (failed or trace.built) else (None, trace.built)
+    entry, why = None, ""
     if failed:
         why = "the build failed"
     elif paths is None:
@@ -505,15 +511,20 @@ def _record(trace: _Trace, nodes: Any) -> None:
     elif not trace.allowed:
         why = "the speed-ups are off (NATMOD_SPEEDUPS)"
     else:
-        entries[trace.key] = _entry(trace, paths)
-        while len(entries) > MAX_ENTRIES:
-            entries.pop(next(iter(entries)))
-        _explain(f"recorded: {len(paths)} files")
-        _write(entries)
-        return
-    _explain(f"not recorded: {why}")
-    if had:
-        _write(entries)
+        entry = _entry(trace, paths)
+    with folder_locked(os.getcwd()):  # ARCH_JOBS children finish together (fanout.py)
+        entries = _load(MANIFEST)
+        had = entries.pop(trace.key, None) is not None
+        if entry is not None:
+            entries[trace.key] = entry
+            while len(entries) > MAX_ENTRIES:
+                entries.pop(next(iter(entries)))
+            _explain(f"recorded: {len(entry['paths'])} files")
+            _write(entries)
+            return
+        _explain(f"not recorded: {why}")
+        if had:
+            _write(entries)
 
 
 def _entry(trace: _Trace, paths: dict[str, list[int] | None]) -> dict[str, Any]:
@@ -525,9 +536,10 @@ def _entry(trace: _Trace, paths: dict[str, list[int] | None]) -> dict[str, Any]:
             filename = os.path.abspath(filename)
             paths.setdefault(filename, _status(filename))
     # SCons rewrites its database on every run, so only that it is there counts: a target
-    # is rebuilt, and its file changes, whenever its recorded signature changes
+    # is rebuilt, and its file changes, whenever its recorded signature changes.  The arch
+    # folders' database files (signdb.py) go with the outputs beside them.
     present = [os.path.abspath(name) for name in sorted(os.listdir(".")) if name.startswith(".sconsign")]
-    for path in present:
+    for path in [p for p in paths if os.path.basename(p).startswith(".sconsign")]:
         paths.pop(path, None)
     return {
         "paths": paths,

@@ -16,7 +16,23 @@ from typing import Any
 
 from natmod_tool.arch import ARCHES
 
-from . import arches, checks, cli, distlog, helptext, noop, output, probes, publish, replay, speed, testing, trees
+from . import (
+    arches,
+    checks,
+    cli,
+    distlog,
+    fanout,
+    helptext,
+    noop,
+    output,
+    probes,
+    publish,
+    replay,
+    signdb,
+    speed,
+    testing,
+    trees,
+)
 from .clang import parse_toolchain
 from .support import AEABI_SOURCES, RuntimeSupport
 from .variables import Settings, env_settings, top_path
@@ -127,7 +143,7 @@ def arch_envs(env: Any) -> list[Any]:
             missing.append(result)
         else:
             found.append(result)
-    if missing:
+    if missing and fanout.share() is None:  # a fanned-out child: its parent said it
         listed = "; ".join(f"{m.info.name} (no {m.compiler}: {m.hint})" for m in missing)
         output.note(f"ARCH=all skips {listed}")
     if not found:
@@ -152,6 +168,7 @@ def arch_envs(env: Any) -> list[Any]:
             aenv["NATMOD_AEABI_SUPPORT"] = RuntimeSupport(aenv, AEABI_SOURCES, "natmod_aeabi")  # clang on ARM
             aenv["NATMOD_REGISTRY"] = tree_registry
             result_envs.append(aenv)
+    result_envs = fanout.keep_share(result_envs)  # ARCH_JOBS: a child builds its share only
     env["NATMOD_ARCH_ENVS"] = result_envs
     return result_envs
 
@@ -210,6 +227,21 @@ def _remove_empty_tree_folders(env: Any, envs: list[Any]) -> None:
     atexit.register(remove)
 
 
+def _fan_out(env: Any, settings: Settings, envs: list[Any]) -> bool:
+    """ARCH_JOBS: build the arches in child processes (fanout.py); True when they did.
+
+    A failed child stops this build with its exit status, as a failed step would."""
+    from SCons.Script import Exit
+
+    folders = [aenv["NATMOD_BUILD_DIR"] for aenv in envs]
+    if not fanout.wanted(settings.arch_jobs, folders, settings.compiledb):
+        return False
+    status = fanout.run(folders, settings.arch_jobs)
+    if status:
+        Exit(status)
+    return True
+
+
 def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any = None) -> list[Any]:
     """Read each module SConscript once per arch in `BUILD_DIR/<arch>/<its folder>/`.
 
@@ -230,14 +262,20 @@ def native_mpy_project(env: Any, sconscripts: Any = "*/SConscript", exports: Any
     fast = speed.wanted_by_project(env)
     if fast:  # before the arch clones are made: they inherit the decider
         speed.speedups(env)
-    envs = arch_envs(env)
+    top = env.Dir("#").abspath
+    envs = arch_envs(env)  # (checks BUILD_DIR first)
+    # before SCons reads any signature: one database file per arch folder (signdb.py)
+    signdb.install(os.path.normpath(os.path.join(top, settings.build_dir)), top)
+    if _fan_out(env, settings, envs):  # the children declared and built every module
+        env["NATMOD_ARCH_ENVS"] = []
+        env.Default(cli.alias(env, "natmods", [], quiet=True))  # never SCons' "every target below ."
+        return []
     for aenv in envs if fast else ():  # clones made earlier (NatmodArchEnvs) too
         speed.speedups(aenv)
     registries: list[Registry] = env["NATMOD_TREE_REGISTRIES"]
     starts = [len(registry.modules) for registry in registries]
     for registry in registries:
         registry.collecting = True
-    top = env.Dir("#").abspath
     plain = {path: replay.plain_calls(os.path.join(top, path)) for path in paths}  # read once, not per arch
     for aenv in envs:
         for path in paths:

@@ -39,6 +39,7 @@ NAMES = (
     "CCACHE",
     "CC_WRAPPER",
     "TEST_TIMEOUT",
+    "ARCH_JOBS",
 )
 
 
@@ -179,6 +180,12 @@ def options(opts: Any) -> None:
         "'scons test': seconds one test script may run before it is killed and counted as failed",
         "60",
     )
+    opts.Add(
+        "ARCH_JOBS",
+        "SCons processes that build the arches side by side (each with the -j given), for a plain "
+        "'scons' or 'scons natmods' of several arches; 1: one process",
+        "1",
+    )
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,7 @@ class Settings:
     cache_link: bool = False
     cc_wrapper: str = ""
     test_timeout: float = 60.0
+    arch_jobs: int = 1  # SCons processes for the arches (fanout.py)
     toolchain: str = "gcc"  # gcc, clang or clang-N (validated by clang.parse_toolchain)
     dist_layout: str = "auto"  # one of DIST_LAYOUTS
 
@@ -280,6 +288,7 @@ def read_settings(env: Any) -> Settings:
         cache_link=_cache_link(env),
         cc_wrapper=_cc_wrapper(env),
         test_timeout=_test_timeout(env.get("TEST_TIMEOUT", 60)),
+        arch_jobs=_arch_jobs(env.get("ARCH_JOBS", 1)),
         toolchain=parse_toolchain(env.get("TOOLCHAIN", "gcc")).name,
         dist_layout=_dist_layout(env.get("DIST_LAYOUT", "auto")),
     )
@@ -329,6 +338,14 @@ def _cache_link(env: Any) -> bool:
     if link and not str(env.get("CACHE_DIR", "") or ""):
         raise ValueError("CACHE_LINK=1 without CACHE_DIR: set CACHE_DIR=<folder> too, or drop CACHE_LINK")
     return link
+
+
+def _arch_jobs(value: Any) -> int:
+    """ARCH_JOBS: a whole number of processes >= 1."""
+    text = str(value if value is not None else 1).strip() or "1"
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"ARCH_JOBS={value!r} is not a number of processes >= 1: use e.g. ARCH_JOBS=2")
+    return int(text)
 
 
 def _test_timeout(value: Any) -> float:

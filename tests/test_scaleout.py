@@ -116,6 +116,11 @@ def _outputs(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "build").rglob("*.mpy"))}
 
 
+def _built(root: Path) -> list[Path]:
+    """The build's outputs: every file below build/ but SCons' records (one file per arch folder)."""
+    return sorted(p for p in (root / "build").rglob("*") if p.is_file() and not p.name.startswith(".sconsign"))
+
+
 def _scons(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
     done = run_scons(root, *args, env=env)
     assert done.returncode == 0, done
@@ -139,12 +144,12 @@ def test_cache_dir_shared_by_two_clones(tmp_path: Path, installed_arches) -> Non
     retrieved = sorted(
         line.split("`")[1].split("'")[0] for line in again.stdout.splitlines() if line.startswith("Retrieved ")
     )
-    files = sorted(str(p.relative_to(first)) for p in (first / "build").rglob("*") if p.is_file())
+    files = [str(p.relative_to(first)) for p in _built(first)]
     assert retrieved == files, again.stdout
-    assert sorted(str(p.relative_to(second)) for p in (second / "build").rglob("*") if p.is_file()) == files
+    assert [str(p.relative_to(second)) for p in _built(second)] == files
     assert _outputs(second) == _outputs(first) and _outputs(first)
     # without CACHE_LINK every retrieved file is a copy of its own
-    assert all(p.stat().st_nlink == 1 for p in (second / "build").rglob("*") if p.is_file())
+    assert all(p.stat().st_nlink == 1 for p in _built(second))
     # SCons' own switches keep their meaning
     shutil.rmtree(second / "build")
     rebuilt = _scons(second, f"ARCH={ARCHES}", f"CACHE_DIR={cache}", "--cache-disable")
@@ -164,7 +169,7 @@ def test_cache_link_retrieves_hard_links(tmp_path: Path, installed_arches) -> No
     again = _scons(second, f"ARCH={ARCHES}", f"CACHE_DIR={cache}", "CACHE_LINK=1")
     assert _steps(again.stdout, "CC") == [] and _steps(again.stdout, "LINK") == [], again.stdout
     entries = {(p.stat().st_dev, p.stat().st_ino) for p in cache.rglob("*") if p.is_file()}
-    retrieved = [p for p in (second / "build").rglob("*") if p.is_file()]
+    retrieved = _built(second)
     assert retrieved and all((p.stat().st_dev, p.stat().st_ino) in entries for p in retrieved)
     assert not [p for p in (second / "build").rglob("*.natmod-cache")]  # no temporary left
     assert _outputs(second) == _outputs(first)
