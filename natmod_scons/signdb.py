@@ -24,6 +24,7 @@ import os
 import pickle
 
 from natmod_tool.arch import ARCHES
+from natmod_tool.fileio import write_atomic
 
 from .filelock import folder_locked
 
@@ -51,20 +52,10 @@ def _read(path: str) -> dict[str, bytes]:
 
 
 def _write(path: str, data: dict[str, bytes]) -> None:
-    """Replace `path` in one rename; the temporary name is this process's own."""
+    """Replace `path` in one rename (a temporary name of this process's own, natmod_tool.fileio)."""
     from SCons.compat import PICKLE_PROTOCOL
 
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(temporary, "wb") as handle:
-            pickle.dump(data, handle, PICKLE_PROTOCOL)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    write_atomic(path, pickle.dumps(data, PICKLE_PROTOCOL))
 
 
 def _entries(raw: bytes | None) -> dict[str, bytes]:
